@@ -1,0 +1,231 @@
+import type {Got, OptionsInit, Response} from 'got'
+
+import {debug, isDebug} from '../debug.js'
+import {AlipanError, InterruptedError, NetworkError, isAbortError} from '../errors.js'
+import {redactUrl, redactValue} from '../redact.js'
+import {backoffDelay, sleep} from '../time.js'
+import {ApiError, errorFromResponse, isTokenRejected} from './api-error.js'
+import {type Bucket, Pacer} from './pacer.js'
+
+/** What the client needs from the credential layer: a current token, and a new one when rejected. */
+export interface TokenSource {
+  accessToken(signal?: AbortSignal): Promise<string>
+  /** Called with the token the service rejected; returns a different, valid one or throws. */
+  renew(rejected: string, signal?: AbortSignal): Promise<string>
+}
+
+export interface Endpoint {
+  method: 'GET' | 'POST'
+  path: string
+  /** Rate-limit class (§7.3); `none` for calls outside the per-user limits (OAuth). */
+  bucket: Bucket | 'none'
+  /** Safe to send twice: retried after 5xx and dropped connections. */
+  idempotent: boolean
+  auth: boolean
+}
+
+export interface RetryPolicy {
+  /** Attempts for 5xx / network failures of idempotent calls. */
+  maxAttempts: number
+  /** Attempts while the service answers 429 (any call: a 429 was not carried out). */
+  max429Attempts: number
+  baseDelayMs: number
+  maxDelayMs: number
+  /** Longest `x-retry-after` we are willing to wait; longer → give up (exit 5). */
+  maxRetryAfterMs: number
+}
+
+export const DEFAULT_RETRY: RetryPolicy = {
+  maxAttempts: 5,
+  max429Attempts: 10,
+  baseDelayMs: 500,
+  maxDelayMs: 8000,
+  maxRetryAfterMs: 60_000,
+}
+
+export interface ApiClientOptions {
+  apiUrl: string
+  userAgent: string
+  tokens?: TokenSource
+  pacer?: Pacer
+  retry?: Partial<RetryPolicy>
+  signal?: AbortSignal
+}
+
+/** Body of a call, or a function of the access token the call will carry (rapid-upload proof, §5.4). */
+export type RequestBody = object | ((accessToken: string) => object) | undefined
+
+export interface CallOptions {
+  signal?: AbortSignal
+  query?: Record<string, string>
+}
+
+/** Network failures where the request certainly never reached the server: safe to resend anything. */
+const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN'])
+/** Failures worth another try for an idempotent call. */
+const TRANSIENT = new Set([...NOT_SENT, 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ECONNABORTED', 'ENETUNREACH', 'EHOSTUNREACH', 'ERR_STREAM_PREMATURE_CLOSE'])
+const RETRYABLE_STATUS = new Set([408, 500, 502, 503, 504])
+
+let gotModule: Promise<typeof import('got')> | undefined
+/** got costs ~130 ms to import: load it only when a command talks to the network. */
+export function loadGot(): Promise<typeof import('got')> {
+  gotModule ??= import('got')
+  return gotModule
+}
+
+/**
+ * The one HTTP client: every Open API call, the online token service and the data plane go
+ * through `this.got`. Retries are written out here (got's own retry is off) so that 429 waits,
+ * backoff and token renewal follow the spec's §7.4 rather than library defaults.
+ */
+export class ApiClient {
+  readonly apiUrl: string
+  readonly pacer: Pacer
+  readonly retry: RetryPolicy
+  tokens?: TokenSource
+
+  private constructor(
+    readonly got: Got,
+    private readonly options: ApiClientOptions,
+  ) {
+    this.apiUrl = options.apiUrl
+    this.pacer = options.pacer ?? new Pacer()
+    this.retry = {...DEFAULT_RETRY, ...options.retry}
+    this.tokens = options.tokens
+  }
+
+  static async create(options: ApiClientOptions): Promise<ApiClient> {
+    const {default: got} = await loadGot()
+    const instance = got.extend({
+      headers: {'user-agent': options.userAgent},
+      retry: {limit: 0},
+      throwHttpErrors: false,
+      timeout: {connect: 20_000, secureConnect: 20_000, socket: 120_000},
+    })
+    return new ApiClient(instance, options)
+  }
+
+  get signal(): AbortSignal | undefined {
+    return this.options.signal
+  }
+
+  /** Call an Open API endpoint and return its JSON. */
+  async call<T>(endpoint: Endpoint, body?: RequestBody, options: CallOptions = {}): Promise<T> {
+    const url = `${this.apiUrl}${endpoint.path}`
+    return this.send<T>(endpoint, url, body, options)
+  }
+
+  /** GET a JSON document from an absolute URL (the online token service, §2.8). */
+  async getAbsolute<T>(url: string, options: {headers?: Record<string, string>; signal?: AbortSignal} = {}): Promise<{body: T; headers: Record<string, string | string[] | undefined>}> {
+    const endpoint: Endpoint = {method: 'GET', path: '', bucket: 'none', idempotent: false, auth: false}
+    let headers: Record<string, string | string[] | undefined> = {}
+    const body = await this.send<T>(endpoint, url, undefined, {signal: options.signal}, options.headers, (h) => {
+      headers = h
+    })
+    return {body, headers}
+  }
+
+  private async send<T>(
+    endpoint: Endpoint,
+    url: string,
+    body: RequestBody,
+    options: CallOptions,
+    extraHeaders: Record<string, string> = {},
+    onHeaders?: (headers: Record<string, string | string[] | undefined>) => void,
+  ): Promise<T> {
+    const signal = options.signal ?? this.options.signal
+    let failures = 0
+    let throttled = 0
+    let renewed = false
+    let token: string | undefined
+
+    for (;;) {
+      if (signal?.aborted) throw new InterruptedError()
+      if (endpoint.bucket !== 'none') await this.pacer.take(endpoint.bucket, signal)
+      if (endpoint.auth) {
+        if (!this.tokens) throw new AlipanError('internal: an authenticated call without credentials', 1)
+        token ??= await this.tokens.accessToken(signal)
+      }
+      const payload = typeof body === 'function' ? body(token ?? '') : body
+      const headers: Record<string, string> = {...extraHeaders}
+      if (token) headers.authorization = `Bearer ${token}`
+      const requestOptions: OptionsInit = {method: endpoint.method, headers, signal, responseType: 'text'}
+      if (endpoint.method === 'POST') requestOptions.json = payload ?? {}
+      if (options.query) requestOptions.searchParams = options.query
+
+      const started = Date.now()
+      if (isDebug()) debug('http', `→ ${endpoint.method} ${redactUrl(url)}`, payload === undefined ? undefined : redactValue(payload))
+
+      let response: Response<string>
+      try {
+        response = (await this.got(url, requestOptions)) as Response<string>
+      } catch (error) {
+        if (isAbortError(error) || signal?.aborted) throw new InterruptedError()
+        const code = (error as {code?: string}).code ?? ''
+        debug('http', `✗ ${endpoint.method} ${redactUrl(url)} ${code} after ${Date.now() - started} ms`)
+        const mayResend = NOT_SENT.has(code) || (endpoint.idempotent && TRANSIENT.has(code))
+        if (mayResend && ++failures < this.retry.maxAttempts) {
+          await sleep(backoffDelay(failures - 1, this.retry.baseDelayMs, this.retry.maxDelayMs), signal)
+          continue
+        }
+        throw new NetworkError(`Could not reach ${new URL(url).host}: ${code || (error as Error).message}`, {
+          hint: 'check your network connection (or ALIPAN_API_URL) and try again',
+          cause: error,
+        })
+      }
+
+      const status = response.statusCode
+      if (isDebug()) debug('http', `← ${status} ${endpoint.method} ${redactUrl(url)} ${Date.now() - started} ms`, summarize(response.body))
+      if (status >= 200 && status < 300) {
+        onHeaders?.(response.headers)
+        return parseJson<T>(response.body)
+      }
+
+      const error = errorFromResponse(status, response.body, response.headers)
+      if (status === 429) {
+        // A throttled request was not carried out, so any call may be resent.
+        const wait = error.retryAfterMs ?? backoffDelay(throttled, 1000, this.retry.maxDelayMs)
+        if (++throttled >= this.retry.max429Attempts || wait > this.retry.maxRetryAfterMs) throw error
+        if (endpoint.bucket !== 'none') this.pacer.holdOff(endpoint.bucket, wait)
+        debug('http', `throttled, waiting ${wait} ms`)
+        await sleep(wait + 20, signal)
+        continue
+      }
+      if (endpoint.auth && token && !renewed && isTokenRejected(error)) {
+        renewed = true
+        token = await this.tokens!.renew(token, signal)
+        continue
+      }
+      if (endpoint.idempotent && RETRYABLE_STATUS.has(status) && ++failures < this.retry.maxAttempts) {
+        await sleep(backoffDelay(failures - 1, this.retry.baseDelayMs, this.retry.maxDelayMs), signal)
+        continue
+      }
+      throw error
+    }
+  }
+}
+
+function parseJson<T>(text: string): T {
+  if (!text.trim()) return {} as T
+  try {
+    return JSON.parse(text) as T
+  } catch {
+    throw new NetworkError('The service answered with something that is not JSON.', {
+      hint: 'check ALIPAN_API_URL points at the Alipan Open API',
+    })
+  }
+}
+
+function summarize(text: string): unknown {
+  const parsed = (() => {
+    try {
+      return JSON.parse(text) as unknown
+    } catch {
+      return text.slice(0, 300)
+    }
+  })()
+  const json = JSON.stringify(redactValue(parsed))
+  return json.length > 2000 ? `${json.slice(0, 2000)}…` : json
+}
+
+export {ApiError}

@@ -1,0 +1,131 @@
+import {ApiClient} from './api/client.js'
+import {getDriveInfo} from './api/user.js'
+import {CredentialStore} from './auth/credentials.js'
+import {Session} from './auth/session.js'
+import {DEFAULT_ONLINE_API_URL, type Environment} from './env.js'
+import {AlipanError, ExitCode} from './errors.js'
+import {Settings, type SettingValues} from './settings.js'
+
+export interface Profile {
+  user_id: string
+  user_name: string
+  default_drive_id: string
+  resource_drive_id?: string
+  backup_drive_id?: string
+}
+
+export type DriveType = 'default' | 'resource' | 'backup'
+
+export interface ContextOptions {
+  env: Environment
+  /** ALIPAN_CONFIG_DIR, else the platform's config folder (oclif's configDir). */
+  configDir: string
+  userAgent: string
+  signal?: AbortSignal
+  /** Per-command overrides of settings (`--drive`, `--root-folder-id`). */
+  overrides?: Partial<SettingValues>
+}
+
+/**
+ * Everything a command may need, built lazily so that `alipan config list` never loads the HTTP
+ * stack and `alipan --help` loads nothing at all.
+ */
+export class Context {
+  readonly env: Environment
+  readonly configDir: string
+  readonly store: CredentialStore
+  readonly settingsStore: Settings
+  private clientPromise?: Promise<ApiClient>
+  private settingsPromise?: Promise<SettingValues>
+  private sessionInstance?: Session
+
+  constructor(readonly options: ContextOptions) {
+    this.env = options.env
+    this.configDir = options.configDir
+    this.store = new CredentialStore(options.configDir)
+    this.settingsStore = new Settings(options.configDir)
+  }
+
+  get signal(): AbortSignal | undefined {
+    return this.options.signal
+  }
+
+  /** Settings with per-command overrides applied. */
+  settings(): Promise<SettingValues> {
+    this.settingsPromise ??= this.settingsStore.all().then(({values}) => ({...values, ...definedOnly(this.options.overrides)}))
+    return this.settingsPromise
+  }
+
+  async onlineUrl(): Promise<string> {
+    return this.env.onlineApiUrl ?? (await this.settings())['online-api-url'] ?? DEFAULT_ONLINE_API_URL
+  }
+
+  /** The HTTP client, without credentials attached (login uses it before there are any). */
+  client(): Promise<ApiClient> {
+    this.clientPromise ??= ApiClient.create({apiUrl: this.env.apiUrl, userAgent: this.options.userAgent, signal: this.options.signal})
+    return this.clientPromise
+  }
+
+  /** The credential session; the client it returns renews tokens on its own. */
+  async session(): Promise<Session> {
+    if (this.sessionInstance) return this.sessionInstance
+    const client = await this.client()
+    const session = new Session({store: this.store, client, env: this.env, onlineUrl: await this.onlineUrl()})
+    client.tokens = session
+    this.sessionInstance = session
+    return session
+  }
+
+  /** A client whose calls carry the user's access token. */
+  async authedClient(): Promise<ApiClient> {
+    await this.session()
+    return this.client()
+  }
+
+  /**
+   * The user's drive ids, from the store when a previous run learned them, else from
+   * getDriveInfo (remembered for next time).
+   */
+  async profile(): Promise<Profile> {
+    const session = await this.session()
+    const c = await session.credentials()
+    if (c.user_id && c.default_drive_id && c.user_name !== undefined) {
+      return {
+        user_id: c.user_id,
+        user_name: c.user_name,
+        default_drive_id: c.default_drive_id,
+        resource_drive_id: c.resource_drive_id,
+        backup_drive_id: c.backup_drive_id,
+      }
+    }
+    const info = await getDriveInfo(await this.authedClient())
+    const profile: Profile = {
+      user_id: info.user_id,
+      user_name: info.name,
+      default_drive_id: info.default_drive_id,
+      resource_drive_id: info.resource_drive_id,
+      backup_drive_id: info.backup_drive_id,
+    }
+    await session.remember(profile)
+    return profile
+  }
+
+  /** Resolve the drive type in use (setting or `--drive`) to a drive id. */
+  async driveId(): Promise<{driveId: string; driveType: DriveType}> {
+    const driveType = (await this.settings()).drive as DriveType
+    const profile = await this.profile()
+    const id = driveType === 'default' ? profile.default_drive_id : driveType === 'resource' ? profile.resource_drive_id : profile.backup_drive_id
+    if (!id) {
+      throw new AlipanError(`This login has no ${driveType} drive.`, ExitCode.auth, {
+        code: 'NoSuchDrive',
+        hint: `run \`alipan login\` again and grant the ${driveType} drive, or use --drive default`,
+      })
+    }
+    return {driveId: id, driveType}
+  }
+}
+
+function definedOnly<T extends object>(value: T | undefined): Partial<T> {
+  if (!value) return {}
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>
+}

@@ -1,0 +1,117 @@
+import {join} from 'node:path'
+
+import {DEFAULT_ONLINE_API_URL, baseUrl} from './env.js'
+import {AlipanError, ExitCode, UsageError} from './errors.js'
+import {ensurePrivateDir} from './auth/credentials.js'
+
+/**
+ * Persistent defaults, mirroring the OpenList "AliyunDrive Open" driver's options. Flags
+ * (`--drive`, `--root-folder-id`, …) override them per command.
+ */
+interface SettingSpec {
+  description: string
+  default: string
+  values?: readonly string[]
+  validate?: (value: string) => string
+}
+
+export const SETTINGS = {
+  drive: {description: 'drive to use: default, resource or backup (§3.3)', default: 'default', values: ['default', 'resource', 'backup']},
+  'root-folder-id': {
+    description: 'file id that remote paths are resolved under ("root" = the drive root)',
+    default: 'root',
+    validate: (v: string) => {
+      if (!/^[A-Za-z0-9_-]+$/.test(v)) throw new UsageError(`Not a file id: ${v}`, {hint: 'file ids are letters and digits, e.g. root or 63db7b45…'})
+      return v
+    },
+  },
+  'removal-method': {description: 'what rm does by default: trash (recycle bin) or delete (permanent)', default: 'trash', values: ['trash', 'delete']},
+  'livp-format': {description: 'which stream of a live photo (.livp) get and link use: jpeg or mov', default: 'jpeg', values: ['jpeg', 'mov']},
+  'rapid-upload': {description: 'try rapid ("instant") upload by SHA-1 + proof code', default: 'on', values: ['on', 'off']},
+  'internal-upload': {description: 'upload through the Beijing ECS internal endpoint (only works on Alibaba Cloud ECS in Beijing)', default: 'off', values: ['on', 'off']},
+  'online-api-url': {
+    description: 'online token service used when you have no app id/secret (ALIPAN_ONLINE_API_URL overrides)',
+    default: DEFAULT_ONLINE_API_URL,
+    validate: (v: string) => baseUrl('online-api-url', v)!,
+  },
+} as const satisfies Record<string, SettingSpec>
+
+export type SettingKey = keyof typeof SETTINGS
+export type SettingValues = {[K in SettingKey]: string}
+
+export function isSettingKey(key: string): key is SettingKey {
+  return Object.hasOwn(SETTINGS, key)
+}
+
+export function validateSetting(key: string, value: string): string {
+  if (!isSettingKey(key)) {
+    throw new UsageError(`Unknown setting: ${key}`, {hint: `settings: ${Object.keys(SETTINGS).join(', ')}`})
+  }
+  const spec: SettingSpec = SETTINGS[key]
+  const trimmed = value.trim()
+  if (spec.values && !spec.values.includes(trimmed)) {
+    throw new UsageError(`${key} must be one of ${spec.values.join(', ')} (got "${value}")`)
+  }
+  return spec.validate ? spec.validate(trimmed) : trimmed
+}
+
+type ConfStore = {store: Record<string, unknown>}
+
+export class Settings {
+  private conf?: ConfStore
+
+  constructor(readonly dir: string) {}
+
+  get path(): string {
+    return join(this.dir, 'config.json')
+  }
+
+  private async open(): Promise<ConfStore> {
+    if (this.conf) return this.conf
+    ensurePrivateDir(this.dir)
+    const {default: Conf} = await import('conf')
+    try {
+      this.conf = new Conf<Record<string, unknown>>({cwd: this.dir, configName: 'config', configFileMode: 0o600, projectName: 'alipan'})
+    } catch (error) {
+      throw new AlipanError(`The config file ${this.path} is unreadable (${(error as Error).message}).`, ExitCode.usage, {
+        hint: 'fix or delete that file',
+      })
+    }
+    return this.conf
+  }
+
+  /** Every setting, stored value or default, plus which keys were set explicitly. */
+  async all(): Promise<{values: SettingValues; explicit: Set<SettingKey>}> {
+    const stored = (await this.open()).store
+    const values = {} as SettingValues
+    const explicit = new Set<SettingKey>()
+    for (const key of Object.keys(SETTINGS) as SettingKey[]) {
+      const value = stored[key]
+      if (typeof value === 'string') {
+        values[key] = value
+        explicit.add(key)
+      } else {
+        values[key] = SETTINGS[key].default
+      }
+    }
+    return {values, explicit}
+  }
+
+  async get(key: SettingKey): Promise<string> {
+    return (await this.all()).values[key]
+  }
+
+  async set(key: string, value: string): Promise<string> {
+    const valid = validateSetting(key, value)
+    const conf = await this.open()
+    conf.store = {...conf.store, [key]: valid}
+    return valid
+  }
+
+  async unset(key: string): Promise<void> {
+    validateSetting(key, SETTINGS[key as SettingKey]?.default ?? '')
+    const conf = await this.open()
+    const {[key]: _removed, ...rest} = conf.store
+    conf.store = rest
+  }
+}
