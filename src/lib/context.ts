@@ -1,5 +1,6 @@
 import {ApiClient} from './api/client.js'
 import {getDriveInfo} from './api/user.js'
+import {Drive} from './drive/drive.js'
 import {CredentialStore} from './auth/credentials.js'
 import {Session} from './auth/session.js'
 import {DEFAULT_ONLINE_API_URL, type Environment} from './env.js'
@@ -123,6 +124,13 @@ export class Context {
     }
     return {driveId: id, driveType}
   }
+}
+
+/** The drive in use (`--drive`), addressed under the root folder (`--root-folder-id`). */
+export async function openDrive(context: Context): Promise<Drive> {
+  const {driveId} = await context.driveId()
+  const settings = await context.settings()
+  return new Drive(await context.authedClient(), driveId, settings['root-folder-id'])
 }
 
 function definedOnly<T extends object>(value: T | undefined): Partial<T> {

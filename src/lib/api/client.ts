@@ -53,7 +53,7 @@ export interface ApiClientOptions {
 }
 
 /** Body of a call, or a function of the access token the call will carry (rapid-upload proof, §5.4). */
-export type RequestBody = object | ((accessToken: string) => object) | undefined
+export type RequestBody = object | ((accessToken: string) => object | Promise<object>) | undefined
 
 export interface CallOptions {
   signal?: AbortSignal
@@ -146,7 +146,7 @@ export class ApiClient {
         if (!this.tokens) throw new AlipanError('internal: an authenticated call without credentials', 1)
         token ??= await this.tokens.accessToken(signal)
       }
-      const payload = typeof body === 'function' ? body(token ?? '') : body
+      const payload = typeof body === 'function' ? await body(token ?? '') : body
       const headers: Record<string, string> = {...extraHeaders}
       if (token) headers.authorization = `Bearer ${token}`
       const requestOptions: OptionsInit = {method: endpoint.method, headers, signal, responseType: 'text'}

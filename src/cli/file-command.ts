@@ -1,0 +1,57 @@
+import {Flags} from '@oclif/core'
+
+import {openDrive} from '../lib/context.js'
+import type {Drive} from '../lib/drive/drive.js'
+import type {AlipanError} from '../lib/errors.js'
+import type {SettingValues} from '../lib/settings.js'
+import {AlipanCommand} from './base-command.js'
+import {canPrompt} from './prompts.js'
+
+/** Base of every command that works on files: the global `--drive` and `--root-folder-id`. */
+export abstract class FileCommand extends AlipanCommand {
+  static override baseFlags = {
+    ...AlipanCommand.baseFlags,
+    drive: Flags.string({
+      description: 'Drive to use (default: the `drive` setting, else default).',
+      helpGroup: 'GLOBAL',
+      options: ['default', 'resource', 'backup'],
+    }),
+    'root-folder-id': Flags.string({
+      description: 'Resolve remote paths under this folder id (default: the `root-folder-id` setting, else root).',
+      helpGroup: 'GLOBAL',
+    }),
+  }
+
+  /**
+   * Some files failed but the others went through: report it and exit with the first failure's
+   * code, still printing the per-file results (with their errors) for --json.
+   */
+  protected exitForFailures(reporter: {failures: readonly AlipanError[]}, total: number): void {
+    const [first] = reporter.failures
+    if (!first) return
+    process.stderr.write(`Error: ${reporter.failures.length} of ${total} ${total === 1 ? 'file' : 'files'} failed${reporter.failures.length === 1 ? `: ${first.message}` : ''}
+`)
+    process.exitCode = first.exitCode
+  }
+
+  /** The drive, honouring `--drive` / `--root-folder-id` over the settings. */
+  protected async openDrive(flags: {drive?: string; 'root-folder-id'?: string}): Promise<Drive> {
+    const overrides: Partial<SettingValues> = {drive: flags.drive, 'root-folder-id': flags['root-folder-id']}
+    return openDrive(this.context(overrides))
+  }
+}
+
+export type ConflictMode = 'fail' | 'skip' | 'overwrite' | 'rename'
+
+/** `--on-conflict`; with no flag, ask on a terminal and fail otherwise (never silent `name(1)` copies). */
+export function conflictFlag(modes: readonly ConflictMode[], what: string) {
+  return Flags.string({
+    description: `What to do when ${what} already exists. Without a terminal the default is fail; on a terminal you are asked.`,
+    options: [...modes],
+  })
+}
+
+export function conflictModeOrAsk<M extends ConflictMode>(flag: string | undefined): M | 'ask' {
+  if (flag) return flag as M
+  return canPrompt() ? 'ask' : ('fail' as M)
+}

@@ -1,0 +1,18 @@
+import {Flags} from '@oclif/core'
+
+import type {ProgressMode} from './progress.js'
+
+/** Flags shared by put and get. */
+export const transferFlags = {
+  progress: Flags.boolean({description: 'Show progress bars even when stderr is not a terminal.'}),
+  quiet: Flags.boolean({char: 'q', description: 'Print only errors (no progress, no per-file lines, no summary).', exclusive: ['progress']}),
+  transfers: Flags.integer({description: 'Files transferred at once.', min: 1, max: 16}),
+  recursive: Flags.boolean({char: 'r', description: 'Transfer folders and everything in them.'}),
+}
+
+/** Bars on a terminal (or with --progress), plain lines in logs, nothing with --quiet. */
+export function progressMode(flags: {progress?: boolean; quiet?: boolean}, json: boolean): ProgressMode {
+  if (flags.quiet) return 'quiet'
+  if (flags.progress || (process.stderr.isTTY && !json)) return 'bars'
+  return json ? 'quiet' : 'lines'
+}

@@ -1,0 +1,62 @@
+import {Args, Flags} from '@oclif/core'
+
+import {conflictPrompt} from '../cli/conflict-prompt.js'
+import {FileCommand, conflictFlag, conflictModeOrAsk} from '../cli/file-command.js'
+import {ProgressReporter} from '../cli/progress.js'
+import {progressMode, transferFlags} from '../cli/transfer-flags.js'
+import {type GetConflictMode, type GetResult, get} from '../lib/files/get.js'
+import type {LivpFormat} from '../lib/transfer/download.js'
+
+export default class Get extends FileCommand {
+  static override args = {
+    remote: Args.string({description: 'Remote file or folder.', required: true}),
+    local: Args.string({description: 'Local file or folder (default: the current folder); `-` writes the file to standard output.'}),
+  }
+
+  static override description = `Each file is written to LOCAL.part and renamed only after its size and SHA-1 match what Alipan reports, so no half-written file ever has the final name; re-running after an interruption resumes the .part with a Range request. Remote names that could land outside the target folder are refused; names Windows forbids are made safe there.
+
+Live photos (.livp) download as the stream chosen by --livp (default: the livp-format setting), with a .jpg or .mov extension.`
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> /docs/report.pdf',
+    '<%= config.bin %> <%= command.id %> -r /backups/photos ./restore --on-conflict skip',
+    '<%= config.bin %> <%= command.id %> /backups/data.tar - | tar x',
+  ]
+
+  static override flags = {
+    ...transferFlags,
+    'on-conflict': conflictFlag(['fail', 'skip', 'overwrite'], 'a local file of the same name'),
+    livp: Flags.string({description: 'Which stream of a live photo to download.', options: ['jpeg', 'mov']}),
+  }
+
+  static override summary = 'Download files or folders.'
+
+  async run(): Promise<GetResult[]> {
+    const {args, flags} = await this.parse(Get)
+    const drive = await this.openDrive(flags)
+    const settings = await this.context().settings()
+    const toStdout = args.local === '-'
+    if (toStdout && this.jsonEnabled()) this.error('--json cannot be combined with `-`: the file itself goes to standard output.', {exit: 2})
+    // With the bytes on stdout, progress must not look like output: bars only on a terminal stderr.
+    const reporter = new ProgressReporter(toStdout && !process.stderr.isTTY && !flags.progress ? 'quiet' : progressMode(flags, this.jsonEnabled()), 'downloaded')
+    let results: GetResult[]
+    try {
+      results = await get(drive, {
+        remote: args.remote,
+        local: args.local,
+        recursive: flags.recursive,
+        onConflict: conflictModeOrAsk<GetConflictMode>(flags['on-conflict']),
+        ask: conflictPrompt(['skip', 'overwrite']),
+        livp: (flags.livp ?? settings['livp-format']) as LivpFormat,
+        transfers: flags.transfers,
+        signal: this.signal,
+        events: reporter,
+      })
+    } finally {
+      reporter.finish()
+    }
+    this.exitForFailures(reporter, results.length)
+    // Bytes went to stdout: a JSON document after them would corrupt the stream.
+    return toStdout ? (undefined as unknown as GetResult[]) : results
+  }
+}

@@ -1,0 +1,41 @@
+import {UsageError} from '../errors.js'
+
+/**
+ * Remote paths are absolute POSIX-style (`/backups/2026/db.tar`) relative to the configured root
+ * folder. Names may hold spaces, quotes and any Unicode, but never `/` (§1.3).
+ */
+export function normalizeRemotePath(path: string): string {
+  if (!path.startsWith('/')) path = `/${path}`
+  const segments: string[] = []
+  for (const part of path.split('/')) {
+    if (part === '' || part === '.') continue
+    if (part === '..') {
+      if (segments.length === 0) throw new UsageError(`Remote path goes above the root: ${path}`)
+      segments.pop()
+      continue
+    }
+    if (Buffer.byteLength(part, 'utf8') > 1024) throw new UsageError(`A remote name is longer than 1024 bytes: ${part.slice(0, 40)}…`)
+    segments.push(part)
+  }
+  return `/${segments.join('/')}`
+}
+
+export function splitRemotePath(path: string): string[] {
+  return normalizeRemotePath(path).split('/').filter(Boolean)
+}
+
+export function joinRemotePath(...parts: string[]): string {
+  return normalizeRemotePath(parts.join('/'))
+}
+
+/** Parent folder and base name: `/a/b/c.txt` → [`/a/b`, `c.txt`]; `/` → [`/`, ``]. */
+export function parentAndName(path: string): [string, string] {
+  const segments = splitRemotePath(path)
+  const name = segments.pop() ?? ''
+  return [`/${segments.join('/')}`, name]
+}
+
+/** Does the user mean "into this folder"? (`put x /dir/`) */
+export function endsWithSlash(path: string): boolean {
+  return path.length > 1 && path.endsWith('/')
+}

@@ -1,0 +1,278 @@
+import {createWriteStream} from 'node:fs'
+import {lstat, mkdtemp, readdir, rm, stat} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {basename, join, resolve} from 'node:path'
+import type {Readable} from 'node:stream'
+import {pipeline} from 'node:stream/promises'
+
+import {trashFile} from '../api/files.js'
+import type {CheckNameMode} from '../api/wire.js'
+import type {Drive, RemoteEntry} from '../drive/drive.js'
+import {endsWithSlash, joinRemotePath, normalizeRemotePath, parentAndName} from '../drive/remote-path.js'
+import {AlipanError, ConflictError, UsageError, throwIfAborted} from '../errors.js'
+import {sha1File} from '../transfer/hashing.js'
+import type {ResumeStore} from '../transfer/resume-state.js'
+import {type TransferProgress, type UploadOutcome, uploadFile, uploadStream} from '../transfer/upload.js'
+import {isFatal, runPool} from './pool.js'
+import type {ConflictChoice, ConflictResolver, TransferEvents} from './events.js'
+
+export type PutConflictMode = 'fail' | 'skip' | 'overwrite' | 'rename'
+
+export interface PutOptions {
+  sources: string[]
+  remote: string
+  recursive?: boolean
+  onConflict: PutConflictMode | 'ask'
+  ask?: ConflictResolver
+  rapid: boolean
+  partSize?: number
+  transfers?: number
+  internalUpload?: boolean
+  resume?: ResumeStore
+  stdin?: Readable
+  signal?: AbortSignal
+  events?: TransferEvents
+}
+
+/** One result per file: the `--json` shape of `put`. */
+export interface PutResult {
+  path: string
+  remote_path: string
+  file_id: string | null
+  size: number
+  content_hash: string | null
+  rapid: boolean
+  skipped: boolean
+  /** Why it was skipped: `identical`, or `differs` (kept the remote copy). */
+  reason?: 'identical' | 'differs'
+  bytes_sent: number
+  error?: {code: string; message: string}
+}
+
+interface Job {
+  local: string
+  size: number
+  mtimeMs: number
+  /** Remote folder path and the file's name in it. */
+  folder: string
+  name: string
+}
+
+/**
+ * `put LOCAL… REMOTE`: files, folders (-r) and stdin. Missing remote folders are created; a
+ * REMOTE ending in `/` or naming an existing folder means "into that folder". Each destination
+ * folder is listed once to find clashes, so a re-run backup costs one list per folder.
+ */
+export async function put(drive: Drive, options: PutOptions): Promise<PutResult[]> {
+  if (options.sources.length === 0) throw new UsageError('Nothing to upload.')
+  if (options.sources.includes('-')) return [await putStdin(drive, options)]
+
+  const locals = await Promise.all(options.sources.map(async (source) => ({source, info: await localStat(source)})))
+  for (const {source, info} of locals) {
+    if (info.isDirectory() && !options.recursive) throw new UsageError(`${source} is a folder.`, {hint: 'use -r to upload folders'})
+  }
+  const remote = normalizeRemotePath(options.remote)
+  const existing = await drive.tryStat(remote)
+  const intoFolder = endsWithSlash(options.remote) || locals.length > 1 || existing?.type === 'folder' || remote === '/'
+
+  const jobs: Job[] = []
+  const folders = new Set<string>()
+  for (const {source, info} of locals) {
+    if (info.isDirectory()) {
+      // cp semantics: into an existing folder as <name>, else the folder becomes REMOTE.
+      const root = intoFolder ? joinRemotePath(remote, basename(resolve(source))) : remote
+      await collect(resolve(source), root, jobs, folders, options.signal)
+    } else if (intoFolder) {
+      jobs.push({local: source, size: info.size, mtimeMs: info.mtimeMs, folder: remote, name: basename(source)})
+    } else {
+      const [folder, name] = parentAndName(remote)
+      jobs.push({local: source, size: info.size, mtimeMs: info.mtimeMs, folder, name})
+    }
+  }
+  if (intoFolder) folders.add(remote)
+  for (const job of jobs) folders.add(job.folder)
+
+  // Create folders parents first; note which are new (nothing to clash with inside them).
+  const fresh = new Set<string>()
+  for (const folder of [...folders].sort((a, b) => a.length - b.length)) {
+    const before = await drive.tryStat(folder)
+    if (before && before.type !== 'folder') throw new ConflictError(`A file is in the way: ${folder} is a file, not a folder.`)
+    if (!before) {
+      await drive.mkdirp(folder)
+      fresh.add(folder)
+    }
+  }
+  const children = new Map<string, Map<string, RemoteEntry>>()
+  const childrenOf = async (folder: string) => {
+    let map = children.get(folder)
+    if (!map) {
+      map = new Map(fresh.has(folder) ? [] : (await drive.list(folder)).map((e) => [e.name, e]))
+      children.set(folder, map)
+    }
+    return map
+  }
+
+  return runPool(jobs, options.transfers ?? 4, options.signal, async (job) => {
+    const current = (await childrenOf(job.folder)).get(job.name)
+    return putOne(drive, job, current, options)
+  })
+}
+
+async function putOne(drive: Drive, job: Job, current: RemoteEntry | undefined, options: PutOptions): Promise<PutResult> {
+  const remotePath = joinRemotePath(job.folder, job.name)
+  const label = remotePath
+  const result: PutResult = {path: job.local, remote_path: remotePath, file_id: null, size: job.size, content_hash: null, rapid: false, skipped: false, bytes_sent: 0}
+  try {
+    let mode: CheckNameMode = 'refuse'
+    let replace: RemoteEntry | undefined
+    if (current) {
+      const decision = await decide(job, current, options)
+      if (decision.skip) {
+        options.events?.skip?.(label, decision.skip)
+        return {...result, file_id: current.file_id, content_hash: current.content_hash ?? null, skipped: true, reason: decision.skip}
+      }
+      mode = decision.mode
+      replace = decision.mode === 'ignore' ? current : undefined
+    }
+    const parent = await drive.stat(job.folder)
+    options.events?.start?.(label, job.size)
+    const onProgress = (p: TransferProgress) => options.events?.progress?.(label, p)
+    let outcome: UploadOutcome = await uploadFile(job.local, job, {client: drive.client, driveId: drive.driveId, parentId: parent.file_id, name: job.name, checkNameMode: mode}, {...options, onProgress})
+    if (outcome.status === 'exists') {
+      // Someone created the name between our listing and the upload: decide again.
+      const now = await drive.stat(remotePath)
+      const decision = await decide(job, now, options)
+      if (decision.skip) {
+        options.events?.skip?.(label, decision.skip)
+        return {...result, file_id: now.file_id, content_hash: now.content_hash ?? null, skipped: true, reason: decision.skip}
+      }
+      replace = decision.mode === 'ignore' ? now : undefined
+      outcome = await uploadFile(job.local, job, {client: drive.client, driveId: drive.driveId, parentId: parent.file_id, name: job.name, checkNameMode: decision.mode}, {...options, onProgress})
+      if (outcome.status === 'exists') throw new ConflictError(`${remotePath} already exists.`)
+    }
+    // Overwrite is safe: the old file goes to the recycle bin only now that the new one is complete.
+    if (replace && replace.file_id !== outcome.file.file_id) await trashFile(drive.client, drive.driveId, replace.file_id)
+    drive.forget(remotePath)
+    const done: PutResult = {
+      ...result,
+      remote_path: joinRemotePath(job.folder, outcome.file.name ?? job.name),
+      file_id: outcome.file.file_id,
+      size: Number(outcome.file.size ?? job.size),
+      content_hash: outcome.file.content_hash?.toUpperCase() ?? null,
+      rapid: outcome.rapid,
+      bytes_sent: outcome.bytesSent,
+    }
+    options.events?.done?.(label, {size: done.size, rapid: done.rapid, bytes: done.bytes_sent, resumedParts: outcome.resumedParts})
+    return done
+  } catch (error) {
+    if (!(error instanceof AlipanError) || isFatal(error)) throw error
+    options.events?.fail?.(label, error)
+    return {...result, error: {code: error.code, message: error.message}}
+  }
+}
+
+interface Decision {
+  mode: CheckNameMode
+  skip?: 'identical' | 'differs'
+}
+
+/** What to do about a name that is taken, per `--on-conflict` (or the user's answer). */
+async function decide(job: Job, current: RemoteEntry, options: PutOptions): Promise<Decision> {
+  const path = joinRemotePath(job.folder, job.name)
+  if (current.type === 'folder') throw new ConflictError(`${path} is a folder; refusing to upload a file over it.`)
+  const choice = await resolveChoice(path, options)
+  switch (choice) {
+    case 'skip': {
+      // skip compares size and SHA-1, so a re-run backup uploads nothing that is already there.
+      const same = current.size === job.size && current.content_hash !== undefined && current.content_hash === (await sha1File(job.local, job.size, {signal: options.signal}))
+      return {mode: 'refuse', skip: same ? 'identical' : 'differs'}
+    }
+    case 'overwrite':
+      return {mode: 'ignore'}
+    case 'rename':
+      return {mode: 'auto_rename'}
+    default:
+      throw new ConflictError(`${path} already exists.`, {hint: 'choose with --on-conflict skip|overwrite|rename'})
+  }
+}
+
+function resolveChoice(path: string, options: PutOptions): Promise<ConflictChoice> | ConflictChoice {
+  if (options.onConflict !== 'ask') return options.onConflict
+  return options.ask ? options.ask(path, 'overwrite') : 'fail'
+}
+
+/** stdin: spooled to a private temp file for rapid upload (removed after), else streamed. */
+async function putStdin(drive: Drive, options: PutOptions): Promise<PutResult> {
+  if (options.sources.length > 1) throw new UsageError('`-` (standard input) cannot be combined with other sources.')
+  if (endsWithSlash(options.remote)) throw new UsageError('For standard input, REMOTE must name the file to create.', {hint: 'e.g. alipan put - /backups/db.sql'})
+  const remote = normalizeRemotePath(options.remote)
+  const existing = await drive.tryStat(remote)
+  if (existing?.type === 'folder') throw new UsageError(`${remote} is a folder; give the file name to create in it.`)
+  const [folder, name] = parentAndName(remote)
+  if (!name) throw new UsageError('For standard input, REMOTE must name the file to create.')
+  const stdin = options.stdin ?? process.stdin
+  if (!options.rapid) {
+    await drive.mkdirp(folder)
+    const parent = await drive.stat(folder)
+    let mode: CheckNameMode = 'refuse'
+    let replace: RemoteEntry | undefined
+    if (existing) {
+      const choice = await resolveChoice(remote, options)
+      if (choice === 'skip') {
+        options.events?.skip?.(remote, 'differs')
+        return {path: '-', remote_path: remote, file_id: existing.file_id, size: existing.size, content_hash: existing.content_hash ?? null, rapid: false, skipped: true, reason: 'differs', bytes_sent: 0}
+      }
+      if (choice === 'fail') throw new ConflictError(`${remote} already exists.`, {hint: 'choose with --on-conflict skip|overwrite|rename'})
+      mode = choice === 'overwrite' ? 'ignore' : 'auto_rename'
+      replace = choice === 'overwrite' ? existing : undefined
+    }
+    options.events?.start?.(remote, undefined)
+    const outcome = await uploadStream(stdin, {client: drive.client, driveId: drive.driveId, parentId: parent.file_id, name, checkNameMode: mode}, {
+      ...options,
+      onProgress: (p) => options.events?.progress?.(remote, p),
+    })
+    if (outcome.status === 'exists') throw new ConflictError(`${remote} already exists.`)
+    if (replace) await trashFile(drive.client, drive.driveId, replace.file_id)
+    options.events?.done?.(remote, {size: Number(outcome.file.size ?? outcome.bytesSent), rapid: false, bytes: outcome.bytesSent, resumedParts: 0})
+    return {path: '-', remote_path: joinRemotePath(folder, outcome.file.name), file_id: outcome.file.file_id, size: Number(outcome.file.size ?? outcome.bytesSent), content_hash: outcome.file.content_hash?.toUpperCase() ?? null, rapid: false, skipped: false, bytes_sent: outcome.bytesSent}
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'alipan-stdin-'))
+  const spool = join(dir, name.replace(/[\\/]/g, '_') || 'stdin')
+  try {
+    await pipeline(stdin, createWriteStream(spool, {mode: 0o600}), {signal: options.signal})
+    const [result] = await put(drive, {...options, sources: [spool], remote, resume: undefined})
+    if (result.error) throw new AlipanError(result.error.message, 1, {code: result.error.code})
+    return {...result, path: '-'}
+  } finally {
+    await rm(dir, {recursive: true, force: true})
+  }
+}
+
+async function localStat(path: string) {
+  try {
+    return await stat(path)
+  } catch (error) {
+    const code = (error as {code?: string}).code
+    if (code === 'ENOENT') throw new UsageError(`No such local file or folder: ${path}`)
+    if (code === 'EACCES') throw new UsageError(`Permission denied: ${path}`)
+    throw error
+  }
+}
+
+/** Walk a local folder: files become jobs, every folder (empty ones too) a remote folder to create. */
+async function collect(dir: string, remoteDir: string, jobs: Job[], folders: Set<string>, signal?: AbortSignal): Promise<void> {
+  throwIfAborted(signal)
+  folders.add(remoteDir)
+  const entries = await readdir(dir, {withFileTypes: true})
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+  for (const entry of entries) {
+    const local = join(dir, entry.name)
+    const remote = joinRemotePath(remoteDir, entry.name)
+    let info = entry.isSymbolicLink() ? await stat(local).catch(() => undefined) : await lstat(local)
+    if (!info) continue // dangling symlink
+    if (entry.isSymbolicLink() && info.isDirectory()) continue // no loops through linked folders
+    if (info.isDirectory()) await collect(local, remote, jobs, folders, signal)
+    else if (info.isFile()) jobs.push({local, size: info.size, mtimeMs: info.mtimeMs, folder: remoteDir, name: entry.name})
+    info = undefined
+  }
+}

@@ -1,0 +1,37 @@
+import {isAbsolute, relative, resolve} from 'node:path'
+
+import {UsageError} from '../errors.js'
+
+/**
+ * Remote names become local file names only through here. The service forbids `/` and `\`
+ * (§1.3), but a download must not trust that: a name that could land outside the target folder is
+ * refused, and names Windows forbids are made safe on Windows.
+ */
+const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[1-9¹²³]|lpt[1-9¹²³])(\..*)?$/i
+const WINDOWS_FORBIDDEN_CHARS = /[<>:"|?*\u0000-\u001f]/g
+
+export class UnsafeNameError extends UsageError {
+  constructor(name: string, why: string) {
+    super(`Refusing to write remote name ${JSON.stringify(name)}: ${why}.`, {code: 'UnsafeName', hint: 'rename it in Alipan, or download it with an explicit local name'})
+  }
+}
+
+export function safeLocalName(name: string, platform: NodeJS.Platform = process.platform): string {
+  if (name === '' || name === '.' || name === '..') throw new UnsafeNameError(name, 'it is not a file name')
+  if (name.includes('\0')) throw new UnsafeNameError(name, 'it contains a NUL byte')
+  if (name.includes('/') || name.includes('\\')) throw new UnsafeNameError(name, 'it contains a path separator')
+  if (platform !== 'win32') return name
+  let safe = name.replace(WINDOWS_FORBIDDEN_CHARS, '_')
+  // Windows drops trailing dots and spaces, which could merge two names into one.
+  safe = safe.replace(/[. ]+$/, (m) => '_'.repeat(m.length))
+  if (WINDOWS_RESERVED.test(safe)) safe = `_${safe}`
+  return safe
+}
+
+/** Join a remote-derived relative path under `root`, refusing anything that would escape it. */
+export function localPathUnder(root: string, segments: readonly string[], platform: NodeJS.Platform = process.platform): string {
+  const target = resolve(root, ...segments.map((s) => safeLocalName(s, platform)))
+  const rel = relative(resolve(root), target)
+  if (rel.startsWith('..') || isAbsolute(rel)) throw new UnsafeNameError(segments.join('/'), 'it would land outside the target folder')
+  return target
+}

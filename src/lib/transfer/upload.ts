@@ -1,0 +1,320 @@
+import type {Hash} from 'node:crypto'
+import {createReadStream} from 'node:fs'
+import type {Readable} from 'node:stream'
+
+import {ApiError} from '../api/api-error.js'
+import type {ApiClient} from '../api/client.js'
+import {trashFile} from '../api/files.js'
+import {completeUpload, createFile, getUploadUrls, listUploadedParts} from '../api/upload.js'
+import type {CheckNameMode, CreateFileRequest, CreateResponse, FileItem} from '../api/wire.js'
+import {debug} from '../debug.js'
+import {AlipanError, ExitCode, throwIfAborted} from '../errors.js'
+import {hashRangeInto, newSha1, readRange} from './hashing.js'
+import {DEFAULT_PART_SIZE, MAX_PARTS, choosePartSize, partCount, partRange} from './part-size.js'
+import {PRE_HASH_BYTES, proofCodeFromBytes, proofRange, sha1Hex} from './proof.js'
+import {type PartBody, putPart} from './put-part.js'
+import type {ResumeStore, UploadKey, UploadState} from './resume-state.js'
+import {UploadUrls} from './upload-urls.js'
+
+export interface TransferProgress {
+  /** `hash`: reading to compute SHA-1 (rapid upload, resume); `upload`/`download`: bytes on the wire. */
+  phase: 'hash' | 'upload' | 'download'
+  done: number
+  total?: number
+}
+
+export interface UploadTarget {
+  client: ApiClient
+  driveId: string
+  parentId: string
+  name: string
+  checkNameMode: CheckNameMode
+}
+
+export interface UploadOptions {
+  rapid: boolean
+  partSize?: number
+  internalUpload?: boolean
+  resume?: ResumeStore
+  signal?: AbortSignal
+  onProgress?: (progress: TransferProgress) => void
+}
+
+export type UploadOutcome =
+  | {status: 'uploaded'; file: FileItem; rapid: boolean; bytesSent: number; resumedParts: number}
+  /** `check_name_mode: refuse` met an entry of the same name (§5.2): nothing was uploaded. */
+  | {status: 'exists'; fileId: string}
+
+/** Files up to this size are hashed in memory and go straight to a full-hash rapid attempt (§5.3). */
+const SMALL_FILE = 1024 * 1024
+
+export class IntegrityError extends AlipanError {
+  constructor(message: string, hint?: string) {
+    super(message, ExitCode.unexpected, {code: 'ChecksumMismatch', hint})
+  }
+}
+
+/**
+ * Upload one local file (§5): rapid upload when the service already has the content, else a
+ * sequential multipart upload that can resume, verified against the SHA-1 computed while reading.
+ */
+export async function uploadFile(path: string, stat: {size: number; mtimeMs: number}, target: UploadTarget, options: UploadOptions): Promise<UploadOutcome> {
+  const {size} = stat
+  const key: UploadKey = {localPath: path, size, mtimeMs: stat.mtimeMs, driveId: target.driveId, parentId: target.parentId, name: target.name}
+  const partSize = choosePartSize(size, options.partSize)
+  const parts = partCount(size, partSize)
+
+  const saved = await options.resume?.load(key)
+  if (saved && saved.part_size === partSize) {
+    try {
+      return await resumeSession(path, size, saved, target, options)
+    } catch (error) {
+      if (!isSessionGone(error)) throw error
+      debug('upload', `saved session for ${target.name} is gone; starting over`)
+    }
+  }
+  if (saved) await options.resume?.discard(key)
+
+  const base: CreateFileRequest = {
+    drive_id: target.driveId,
+    parent_file_id: target.parentId,
+    name: target.name,
+    type: 'file',
+    check_name_mode: target.checkNameMode,
+    size,
+    part_info_list: Array.from({length: parts}, (_, i) => ({part_number: i + 1})),
+    local_modified_at: new Date(stat.mtimeMs).toISOString(),
+  }
+  const created = options.rapid && size > 0 ? await createRapid(path, size, base, target.client, options) : await createFile(target.client, base, {signal: options.signal})
+  if (created.exist) return {status: 'exists', fileId: created.file_id}
+  const session = {driveId: target.driveId, fileId: created.file_id, uploadId: created.upload_id ?? ''}
+
+  if (created.rapid_upload) {
+    const file = await finishRapid(target.client, session, options.signal)
+    return {status: 'uploaded', file, rapid: true, bytesSent: 0, resumedParts: 0}
+  }
+
+  const state: UploadState = {
+    version: 1,
+    local_path: path,
+    size,
+    mtime_ms: stat.mtimeMs,
+    drive_id: target.driveId,
+    parent_file_id: target.parentId,
+    name: target.name,
+    file_id: created.file_id,
+    upload_id: session.uploadId,
+    part_size: partSize,
+    created_at: Date.now(),
+  }
+  if (parts > 1) await options.resume?.save(key, state)
+  const urls = new UploadUrls(target.client, session, parts, options)
+  urls.seed(created.part_info_list ?? [])
+  const outcome = await sendParts({path, size, partSize, parts, firstPart: 1, hash: newSha1(), urls, target, session, options})
+  await options.resume?.discard(key)
+  return outcome
+}
+
+/**
+ * Rapid upload (§5.3–5.4). Small files: hash in memory and offer the full hash at once. Larger
+ * files: probe with pre_hash (first KiB); only on PreHashMatched read the whole file for its SHA-1
+ * and create again with the proof — so a file the service does not have is read just once.
+ */
+async function createRapid(path: string, size: number, base: CreateFileRequest, client: ApiClient, options: UploadOptions): Promise<CreateResponse> {
+  const signal = options.signal
+  if (size <= SMALL_FILE) {
+    const bytes = await readRange(path, 0, size)
+    const contentHash = sha1Hex(bytes)
+    return createFile(client, (token) => withProof(base, contentHash, bytes.subarray(...bounds(proofRange(token, size)))), {signal})
+  }
+  try {
+    return await createFile(client, {...base, pre_hash: sha1Hex(await readRange(path, 0, PRE_HASH_BYTES))}, {signal})
+  } catch (error) {
+    if (!(error instanceof ApiError && error.apiCode === 'PreHashMatched')) throw error
+  }
+  debug('upload', `pre-hash matched for ${base.name}; computing the full SHA-1`)
+  const hash = newSha1()
+  let done = 0
+  await hashRangeInto(hash, path, 0, size, {
+    signal,
+    onBytes: (n) => options.onProgress?.({phase: 'hash', done: (done += n), total: size}),
+  })
+  const contentHash = hash.digest('hex').toUpperCase()
+  // The proof is computed from the token this very request carries (§5.4).
+  return createFile(client, async (token) => {
+    const {start, end} = proofRange(token, size)
+    return withProof(base, contentHash, await readRange(path, start, end))
+  }, {signal})
+}
+
+function bounds(range: {start: number; end: number}): [number, number] {
+  return [range.start, range.end]
+}
+
+function withProof(base: CreateFileRequest, contentHash: string, proofBytes: Uint8Array): CreateFileRequest {
+  return {...base, content_hash: contentHash, content_hash_name: 'sha1', proof_code: proofCodeFromBytes(proofBytes), proof_version: 'v1'}
+}
+
+/** A rapid hit exists at once (§5.4); `complete` is idempotent there and returns the file object. */
+async function finishRapid(client: ApiClient, session: {driveId: string; fileId: string; uploadId: string}, signal?: AbortSignal): Promise<FileItem> {
+  if (!session.uploadId) {
+    const {getFile} = await import('../api/files.js')
+    return getFile(client, session.driveId, session.fileId)
+  }
+  return completeUpload(client, session, {signal})
+}
+
+/** Continue a saved session from the parts the server already holds. */
+async function resumeSession(path: string, size: number, state: UploadState, target: UploadTarget, options: UploadOptions): Promise<UploadOutcome> {
+  const session = {driveId: state.drive_id, fileId: state.file_id, uploadId: state.upload_id}
+  const parts = partCount(size, state.part_size)
+  const uploaded = await listUploadedParts(target.client, session, {signal: options.signal})
+  const done = contiguousParts(uploaded)
+  debug('upload', `resuming ${target.name}: ${done} of ${parts} parts already uploaded`)
+  // The SHA-1 of what the server already has, re-read locally (fast) so verification stays whole.
+  const hash = newSha1()
+  let hashed = 0
+  const prefix = Math.min(size, done * state.part_size)
+  await hashRangeInto(hash, path, 0, prefix, {
+    signal: options.signal,
+    onBytes: (n) => options.onProgress?.({phase: 'hash', done: (hashed += n), total: prefix}),
+  })
+  const urls = new UploadUrls(target.client, session, parts, options)
+  const outcome = await sendParts({path, size, partSize: state.part_size, parts, firstPart: done + 1, hash, urls, target, session, options})
+  if (outcome.status === 'uploaded') outcome.resumedParts = done
+  await options.resume?.discard({localPath: path, size, mtimeMs: state.mtime_ms, driveId: state.drive_id, parentId: state.parent_file_id, name: state.name})
+  return outcome
+}
+
+/** Parts 1..k all present: everything up to k counts as done (as tickstep resyncs, §5.8). */
+function contiguousParts(uploaded: Array<{part_number: number}>): number {
+  const have = new Set(uploaded.map((p) => p.part_number))
+  let k = 0
+  while (have.has(k + 1)) k++
+  return k
+}
+
+interface SendPartsArgs {
+  path: string
+  size: number
+  partSize: number
+  parts: number
+  firstPart: number
+  hash: Hash
+  urls: UploadUrls
+  target: UploadTarget
+  session: {driveId: string; fileId: string; uploadId: string}
+  options: UploadOptions
+}
+
+/** PUT parts strictly in order (§5.6), then complete and verify. */
+async function sendParts(args: SendPartsArgs): Promise<UploadOutcome> {
+  const {path, size, partSize, parts, urls, target, session, options} = args
+  let hash = args.hash
+  let bytesSent = 0
+  let resyncs = 0
+  for (let n = args.firstPart; n <= parts; n++) {
+    throwIfAborted(options.signal)
+    const {start, end} = partRange(n, partSize, size)
+    const body: PartBody = () => createReadStream(path, {start, end: Math.max(start, end - 1), highWaterMark: 1 << 20})
+    const result = await putPart({
+      client: target.client,
+      urls,
+      partNumber: n,
+      length: end - start,
+      body: end > start ? body : () => Buffer.alloc(0),
+      hash,
+      signal: options.signal,
+      onBytes: (sent) => options.onProgress?.({phase: 'upload', done: start + sent, total: size}),
+    })
+    if (result.status === 'not-sequential') {
+      // The server's idea of the next part differs from ours: resync from its list.
+      if (++resyncs > 3) throw new AlipanError(`The service keeps refusing part ${n} as out of order.`, ExitCode.network, {hint: 'run the same command again: it resumes'})
+      const uploaded = await listUploadedParts(target.client, session, {signal: options.signal})
+      const done = contiguousParts(uploaded)
+      debug('upload', `PartNotSequential at part ${n}; server has ${done} contiguous parts`)
+      hash = newSha1()
+      await hashRangeInto(hash, path, 0, Math.min(size, done * partSize), {signal: options.signal})
+      n = done // the loop's n++ makes it done + 1
+      continue
+    }
+    hash = result.hash
+    if (result.status === 'sent') bytesSent += end - start
+  }
+  const file = await completeUpload(target.client, session, {signal: options.signal})
+  await verifyUploaded(target.client, file, hash.digest('hex').toUpperCase())
+  return {status: 'uploaded', file, rapid: false, bytesSent, resumedParts: 0}
+}
+
+/** The service's SHA-1 of what it stored must equal ours; if not, the bad copy goes to the recycle bin. */
+async function verifyUploaded(client: ApiClient, file: FileItem, localHash: string): Promise<void> {
+  const remote = file.content_hash?.toUpperCase()
+  if (!remote || remote === localHash) return
+  await trashFile(client, file.drive_id, file.file_id).catch(() => undefined)
+  throw new IntegrityError(
+    `Upload of ${file.name} was corrupted in transit: the service stored SHA-1 ${remote}, the local file has ${localHash}. The bad copy was moved to the recycle bin.`,
+    'run the same command again',
+  )
+}
+
+/**
+ * Upload from a stream of unknown length (stdin with rapid upload off): create without a size,
+ * then one getUploadUrl per part as OpenDAL does (§5.5), each part buffered to know its length.
+ */
+export async function uploadStream(source: Readable, target: UploadTarget, options: UploadOptions): Promise<UploadOutcome> {
+  const partSize = options.partSize ?? DEFAULT_PART_SIZE
+  const created = await createFile(
+    target.client,
+    {drive_id: target.driveId, parent_file_id: target.parentId, name: target.name, type: 'file', check_name_mode: target.checkNameMode},
+    {signal: options.signal},
+  )
+  if (created.exist) return {status: 'exists', fileId: created.file_id}
+  const session = {driveId: target.driveId, fileId: created.file_id, uploadId: created.upload_id ?? ''}
+  const urls = new UploadUrls(target.client, session, undefined, options)
+  let hash = newSha1()
+  let total = 0
+  let n = 0
+  const send = async (chunk: Buffer) => {
+    if (++n > MAX_PARTS) throw new AlipanError(`Standard input is longer than ${MAX_PARTS} parts of ${partSize} bytes.`, ExitCode.usage, {hint: 'use a bigger --part-size'})
+    const base = total
+    const result = await putPart({
+      client: target.client,
+      urls,
+      partNumber: n,
+      length: chunk.length,
+      body: () => chunk,
+      hash,
+      signal: options.signal,
+      onBytes: (sent) => options.onProgress?.({phase: 'upload', done: base + sent}),
+    })
+    if (result.status === 'not-sequential') throw new AlipanError('The service lost track of the part order of a streamed upload.', ExitCode.network, {hint: 'run the command again'})
+    hash = result.hash
+    total += chunk.length
+  }
+  let pending: Buffer[] = []
+  let pendingBytes = 0
+  for await (const data of source) {
+    throwIfAborted(options.signal)
+    let chunk = Buffer.isBuffer(data) ? data : Buffer.from(data as string)
+    while (pendingBytes + chunk.length >= partSize) {
+      const take = partSize - pendingBytes
+      pending.push(chunk.subarray(0, take))
+      await send(Buffer.concat(pending))
+      chunk = chunk.subarray(take)
+      pending = []
+      pendingBytes = 0
+    }
+    if (chunk.length > 0) {
+      pending.push(chunk)
+      pendingBytes += chunk.length
+    }
+  }
+  if (pendingBytes > 0 || n === 0) await send(Buffer.concat(pending))
+  const file = await completeUpload(target.client, session, {signal: options.signal})
+  await verifyUploaded(target.client, file, hash.digest('hex').toUpperCase())
+  return {status: 'uploaded', file, rapid: false, bytesSent: total, resumedParts: 0}
+}
+
+function isSessionGone(error: unknown): boolean {
+  return (error instanceof ApiError && (error.apiCode === 'NotFound.UploadId' || error.apiCode === 'NoSuchUpload' || error.apiCode.startsWith('NotFound'))) || (error as {code?: string})?.code === 'NoSuchUpload'
+}

@@ -1,0 +1,162 @@
+/**
+ * Test fixtures: an emulator on an ephemeral loopback port, a private config folder, a work
+ * folder for local files, and two ways to run the CLI — in-process (fast, oclif's captureOutput)
+ * and as a real child process of bin/run.js (for exit codes, concurrency, signals).
+ */
+import {spawn} from 'node:child_process'
+import {mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {dirname, join, resolve} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+import {run as oclifRun} from '@oclif/core'
+import {captureOutput} from '@oclif/test'
+
+import {CredentialStore} from '../src/lib/auth/credentials.js'
+import {type Emulator, type EmulatorOptions, startEmulator} from './emulator/index.js'
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+export const BIN = join(ROOT, 'bin', 'run.js')
+
+export interface RunResult {
+  status: number | null
+  signal?: NodeJS.Signals | null
+  stdout: string
+  stderr: string
+}
+
+export interface CliResult<T = unknown> {
+  stdout: string
+  stderr: string
+  exitCode: number
+  result?: T
+  error?: Error & {exitCode?: number; code?: string; oclif?: {exit?: number}}
+}
+
+export interface Fixture {
+  emu: Emulator
+  configDir: string
+  workDir: string
+  /** The environment the CLI runs with (ALIPAN_* pointing at the emulator). */
+  env: Record<string, string>
+  /** Spawn `bin/run.js` (needs `npm run build`). */
+  spawn(args: string[], options?: {input?: string | Buffer; env?: Record<string, string | undefined>; timeoutMs?: number}): Promise<RunResult>
+  /** Run a command in this process: fast, and the command's return value is available. */
+  cli<T = unknown>(args: string[], options?: {env?: Record<string, string | undefined>}): Promise<CliResult<T>>
+  /** Store a valid own-app login for the default user, as `alipan login` would. */
+  login(options?: {userId?: string; via?: 'app' | 'online'}): Promise<void>
+  close(): Promise<void>
+}
+
+export async function setup(options: EmulatorOptions = {}): Promise<Fixture> {
+  const emu = await startEmulator(options)
+  const configDir = mkdtempSync(join(tmpdir(), 'alipan-cfg-'))
+  const workDir = mkdtempSync(join(tmpdir(), 'alipan-work-'))
+  const env: Record<string, string> = {...emu.env(), ALIPAN_CONFIG_DIR: configDir}
+
+  const fixture: Fixture = {
+    emu,
+    configDir,
+    workDir,
+    env,
+    spawn: (args, runOptions = {}) => spawnCli(args, {...env, ...runOptions.env}, runOptions.input, runOptions.timeoutMs),
+    cli: (args, runOptions = {}) => runInProcess(args, {...env, ...runOptions.env}),
+    async login(loginOptions = {}) {
+      const via = loginOptions.via ?? 'app'
+      const tokens = emu.issueTokens({userId: loginOptions.userId, via})
+      await new CredentialStore(configDir).write({
+        refresh_token: tokens.refresh_token,
+        access_token: tokens.access_token,
+        expires_at: Date.now() + tokens.expires_in * 1000,
+        lifetime_sec: tokens.expires_in,
+        route: via === 'app' ? {type: 'app', ...emu.app} : {type: 'online'},
+        source: 'qr',
+        updated_at: new Date().toISOString(),
+      })
+    },
+    async close() {
+      await emu.close()
+      rmSync(configDir, {recursive: true, force: true})
+      rmSync(workDir, {recursive: true, force: true})
+    },
+  }
+  return fixture
+}
+
+/** Variables that must never leak from the developer's shell into a test. */
+const CLEARED = ['ALIPAN_API_URL', 'ALIPAN_ONLINE_API_URL', 'ALIPAN_CONFIG_DIR', 'ALIPAN_CLIENT_ID', 'ALIPAN_CLIENT_SECRET', 'ALIPAN_REFRESH_TOKEN', 'DEBUG']
+
+function childEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {...process.env}
+  for (const key of CLEARED) delete out[key]
+  for (const [key, value] of Object.entries(env)) {
+    if (value === undefined) delete out[key]
+    else out[key] = value
+  }
+  return out
+}
+
+/** Always asynchronous: the emulator lives in this process and must keep answering. */
+export function spawnCli(args: string[], env: Record<string, string | undefined>, input?: string | Buffer, timeoutMs = 120_000): Promise<RunResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {env: childEnv(env), stdio: ['pipe', 'pipe', 'pipe']})
+    let stdout = ''
+    let stderr = ''
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d))
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d))
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
+    child.on('error', reject)
+    child.on('close', (status, signal) => {
+      clearTimeout(timer)
+      resolvePromise({status, signal, stdout, stderr})
+    })
+    child.stdin.on('error', () => undefined)
+    child.stdin.end(input ?? '')
+  })
+}
+
+/** Start a CLI child and hand it back (for SIGINT tests). */
+export function startCli(args: string[], env: Record<string, string | undefined>) {
+  const child = spawn(process.execPath, [BIN, ...args], {env: childEnv(env), stdio: ['pipe', 'pipe', 'pipe']})
+  let stdout = ''
+  let stderr = ''
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d))
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d))
+  const done = new Promise<RunResult>((resolvePromise) => child.on('close', (status, signal) => resolvePromise({status, signal, stdout, stderr})))
+  return {child, done, output: () => ({stdout, stderr})}
+}
+
+async function runInProcess<T>(args: string[], env: Record<string, string | undefined>): Promise<CliResult<T>> {
+  const saved = new Map(CLEARED.map((key) => [key, process.env[key]]))
+  for (const key of CLEARED) delete process.env[key]
+  for (const [key, value] of Object.entries(env)) {
+    if (!saved.has(key)) saved.set(key, process.env[key])
+    if (value === undefined) delete process.env[key]
+    else process.env[key] = value
+  }
+  try {
+    const captured = await captureOutput<T>(() => oclifRun(args, {root: ROOT}))
+    const error = captured.error as CliResult['error']
+    const exitCode = error ? (error.oclif?.exit ?? error.exitCode ?? 1) : Number(process.exitCode ?? 0)
+    process.exitCode = undefined
+    return {stdout: captured.stdout, stderr: captured.stderr, exitCode, result: captured.result, error}
+  } finally {
+    for (const [key, value] of saved) {
+      if (value === undefined) delete process.env[key]
+      else process.env[key] = value
+    }
+  }
+}
+
+/** A deterministic, incompressible-enough buffer for transfer tests. */
+export function pattern(size: number, seed = 1): Buffer {
+  const buffer = Buffer.alloc(size)
+  let x = seed >>> 0 || 1
+  for (let i = 0; i < size; i++) {
+    x ^= x << 13
+    x ^= x >>> 17
+    x ^= x << 5
+    buffer[i] = x & 0xff
+  }
+  return buffer
+}
