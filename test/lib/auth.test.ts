@@ -143,3 +143,19 @@ describe('credentials and token renewal (lib)', () => {
     )
   })
 })
+
+describe('first run on a fresh machine', () => {
+  it('saves a login when the config folder does not exist yet', async () => {
+    const f = await setup()
+    try {
+      const dir = `${f.workDir}/not/yet/there`
+      const client = await ApiClient.create({apiUrl: f.emu.url, userAgent: 'alipan-test'})
+      const tokens = f.emu.issueTokens({via: 'app'})
+      const saved = await saveLogin({client, store: new CredentialStore(dir), env: {apiUrl: f.emu.url}, onlineUrl: f.emu.onlineUrl, tokens, route: {type: 'app', ...f.emu.app}, source: 'qr'})
+      assert.equal(saved.drive.user_id, f.emu.user.user_id)
+      assert.equal(statSync(dir).mode & 0o777, 0o700)
+    } finally {
+      await f.close()
+    }
+  })
+})

@@ -1,4 +1,7 @@
-import {NetworkError} from '../errors.js'
+import {dirname} from 'node:path'
+
+import {AlipanError, ExitCode, NetworkError} from '../errors.js'
+import {ensurePrivateDir} from './credentials.js'
 
 /**
  * A cross-process lock around token refresh. Refresh tokens are single-use (§2.6): two
@@ -8,6 +11,8 @@ import {NetworkError} from '../errors.js'
  */
 export async function withFileLock<T>(file: string, fn: () => Promise<T>): Promise<T> {
   const {default: lockfile} = await import('proper-lockfile')
+  // The lock is a folder beside the file: on a fresh machine the config folder must exist first.
+  ensurePrivateDir(dirname(file))
   let release: () => Promise<void>
   try {
     release = await lockfile.lock(file, {
@@ -21,6 +26,9 @@ export async function withFileLock<T>(file: string, fn: () => Promise<T>): Promi
       },
     })
   } catch (error) {
+    if ((error as {code?: string}).code !== 'ELOCKED') {
+      throw new AlipanError(`Cannot lock ${file}: ${(error as Error).message}`, ExitCode.unexpected, {code: 'LockFailed', cause: error})
+    }
     throw new NetworkError(`Another alipan process has held the credential lock for too long (${file}.lock).`, {
       hint: 'if no other alipan process is running, remove that folder and retry',
       cause: error,
