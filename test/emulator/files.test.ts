@@ -64,6 +64,8 @@ describe('§4 file endpoints', () => {
     const all = await api.file('list', {parent_file_id: parent})
     assert.equal(all.body.items.length, 5)
     assert.equal(all.body.next_marker, '')
+    const exact = await api.file('list', {parent_file_id: parent, limit: 5})
+    assert.equal(exact.body.next_marker, '', 'a page that ends exactly at the last item is the last page')
   })
 
   it('§4.2 limit 200 is accepted, 201 → 400 InvalidParameter.Limit; a bad marker → 400', async () => {

@@ -35,7 +35,7 @@ function checkSequence(s: UploadSession, partNumber: number): void {
       [['PartNumber', partNumber]],
     )
   }
-  if (false) {
+  if (partNumber > stored + 1) {
     throw new OssError(
       400,
       'PartNotSequential',
