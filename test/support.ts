@@ -35,6 +35,8 @@ export interface CliResult<T = unknown> {
 
 export interface Fixture {
   emu: Emulator
+  /** Where the emulator keeps blobs (`blobs/<sha1>`) and upload sessions. */
+  dataDir: string
   configDir: string
   workDir: string
   /** The environment the CLI runs with (ALIPAN_* pointing at the emulator). */
@@ -49,13 +51,15 @@ export interface Fixture {
 }
 
 export async function setup(options: EmulatorOptions = {}): Promise<Fixture> {
-  const emu = await startEmulator(options)
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'alipan-emu-'))
+  const emu = await startEmulator({...options, dataDir})
   const configDir = mkdtempSync(join(tmpdir(), 'alipan-cfg-'))
   const workDir = mkdtempSync(join(tmpdir(), 'alipan-work-'))
   const env: Record<string, string> = {...emu.env(), ALIPAN_CONFIG_DIR: configDir}
 
   const fixture: Fixture = {
     emu,
+    dataDir,
     configDir,
     workDir,
     env,
@@ -76,6 +80,7 @@ export async function setup(options: EmulatorOptions = {}): Promise<Fixture> {
     },
     async close() {
       await emu.close()
+      rmSync(dataDir, {recursive: true, force: true})
       rmSync(configDir, {recursive: true, force: true})
       rmSync(workDir, {recursive: true, force: true})
     },

@@ -1,6 +1,7 @@
 import {ApiClient} from './api/client.js'
 import {getDriveInfo} from './api/user.js'
 import {Drive} from './drive/drive.js'
+import {setDataPlaneUserAgent} from './transfer/data-plane.js'
 import {CredentialStore} from './auth/credentials.js'
 import {Session} from './auth/session.js'
 import {DEFAULT_ONLINE_API_URL, type Environment} from './env.js'
@@ -63,6 +64,7 @@ export class Context {
 
   /** The HTTP client, without credentials attached (login uses it before there are any). */
   client(): Promise<ApiClient> {
+    setDataPlaneUserAgent(this.options.userAgent)
     this.clientPromise ??= ApiClient.create({apiUrl: this.env.apiUrl, userAgent: this.options.userAgent, signal: this.options.signal})
     return this.clientPromise
   }

@@ -207,16 +207,27 @@ describe('tokens', () => {
 })
 
 describe('pacing (§7.3)', () => {
-  it('spaces calls of one bucket under its rate; other buckets are not held up', async () => {
-    // 100/s for lists → at least 1000/(100·0.95) ≈ 10.5 ms between slots.
-    const pacer = new Pacer({list: 100, link: 1, other: 15})
+  it('lets a short burst through at once, then holds the sustained rate under the limit', async () => {
+    // 150/s "other": burst of 50, then one call per 1000/(150·0.95) ≈ 7.0 ms.
+    const pacer = new Pacer({list: 4, link: 1, other: 150})
     const started = performance.now()
-    for (let i = 0; i < 5; i++) await pacer.take('list')
-    assert.ok(performance.now() - started >= 4 * 10.4, 'five list calls took at least four intervals')
-    const other = performance.now()
-    await pacer.take('other')
+    for (let i = 0; i < 50; i++) await pacer.take('other')
+    assert.ok(performance.now() - started < 40, 'the burst is not paced')
+    const sustained = performance.now()
+    for (let i = 0; i < 30; i++) await pacer.take('other')
+    assert.ok(performance.now() - sustained >= 29 * 6.9, 'after the burst, calls are spaced by the interval')
+  })
+
+  it('classes are independent, and a 1/s class has no burst', async () => {
+    const pacer = new Pacer()
     await pacer.take('link')
-    assert.ok(performance.now() - other < 50, 'first calls of other buckets go at once')
+    const started = performance.now()
+    await pacer.take('list')
+    await pacer.take('other')
+    assert.ok(performance.now() - started < 30, 'other classes are not held up by link')
+    const link = performance.now()
+    await pacer.take('link')
+    assert.ok(performance.now() - link >= 1000, 'a second getDownloadUrl waits a full second')
   })
 })
 

@@ -2,6 +2,7 @@ import type {ApiClient, CallOptions} from './client.js'
 import {ENDPOINTS} from './endpoints.js'
 import type {
   AsyncTaskResponse,
+  BatchGetResponse,
   CheckNameMode,
   CopyResponse,
   CreateResponse,
@@ -33,6 +34,12 @@ export function getFile(client: ApiClient, driveId: string, fileId: string): Pro
 
 export function getFileByPath(client: ApiClient, driveId: string, filePath: string): Promise<FileItem> {
   return client.call<FileItem>(ENDPOINTS.getByPath, {drive_id: driveId, file_path: filePath})
+}
+
+/** Up to 100 files by id (§4.7); missing ones are left out. Tolerates a bare array answer [U]. */
+export async function batchGetFiles(client: ApiClient, driveId: string, fileIds: readonly string[]): Promise<FileItem[]> {
+  const response = await client.call<BatchGetResponse | FileItem[]>(ENDPOINTS.batchGet, {file_list: fileIds.map((id) => ({drive_id: driveId, file_id: id}))})
+  return (Array.isArray(response) ? response : response.items) ?? []
 }
 
 export function getDownloadUrl(client: ApiClient, driveId: string, fileId: string, expireSec?: number, options?: CallOptions): Promise<DownloadUrlResponse> {

@@ -137,6 +137,11 @@ export interface SearchResponse extends ListResponse {
   total_count?: number
 }
 
+/** `batch/get` (§4.7): `{items}` per iOS and tickstep (the Flutter SDK reads a bare array). */
+export interface BatchGetResponse {
+  items?: FileItem[] | null
+}
+
 export type CheckNameMode = 'auto_rename' | 'refuse' | 'ignore'
 
 export interface DownloadUrlResponse {

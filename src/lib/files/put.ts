@@ -49,6 +49,9 @@ export interface PutResult {
   error?: {code: string; message: string}
 }
 
+/** Up to this many files into one folder are checked by path; more, by listing the folder. */
+const LOOKUP_LIMIT = 8
+
 interface Job {
   local: string
   size: number
@@ -79,8 +82,11 @@ export async function put(drive: Drive, options: PutOptions): Promise<PutResult[
   const folders = new Set<string>()
   for (const {source, info} of locals) {
     if (info.isDirectory()) {
-      // cp semantics: into an existing folder as <name>, else the folder becomes REMOTE.
-      const root = intoFolder ? joinRemotePath(remote, basename(resolve(source))) : remote
+      // cp semantics: into an existing folder as <name>, else the folder becomes REMOTE. A
+      // trailing slash on the source means "its contents" (rsync's convention), so a nightly
+      // `put -r ./photos/ /backups/photos` lands in the same place every time.
+      const contents = /[\\/]$/.test(source)
+      const root = intoFolder && !contents ? joinRemotePath(remote, basename(resolve(source))) : remote
       await collect(resolve(source), root, jobs, folders, options.signal)
     } else if (intoFolder) {
       jobs.push({local: source, size: info.size, mtimeMs: info.mtimeMs, folder: remote, name: basename(source)})
@@ -102,20 +108,23 @@ export async function put(drive: Drive, options: PutOptions): Promise<PutResult[
       fresh.add(folder)
     }
   }
-  const children = new Map<string, Map<string, RemoteEntry>>()
-  const childrenOf = async (folder: string) => {
-    let map = children.get(folder)
-    if (!map) {
-      map = new Map(fresh.has(folder) ? [] : (await drive.list(folder)).map((e) => [e.name, e]))
-      children.set(folder, map)
+  // What is already there: a folder receiving many files is listed once (a page holds 200
+  // names); for a few files, one path lookup each is cheaper than listing a big folder.
+  const perFolder = new Map<string, number>()
+  for (const job of jobs) perFolder.set(job.folder, (perFolder.get(job.folder) ?? 0) + 1)
+  const listings = new Map<string, Promise<Map<string, RemoteEntry>>>()
+  const existingEntry = async (job: Job): Promise<RemoteEntry | undefined> => {
+    if (fresh.has(job.folder)) return undefined
+    if ((perFolder.get(job.folder) ?? 0) <= LOOKUP_LIMIT) return drive.tryStat(joinRemotePath(job.folder, job.name))
+    let listing = listings.get(job.folder)
+    if (!listing) {
+      listing = drive.list(job.folder).then((entries) => new Map(entries.map((e) => [e.name, e])))
+      listings.set(job.folder, listing)
     }
-    return map
+    return (await listing).get(job.name)
   }
 
-  return runPool(jobs, options.transfers ?? 4, options.signal, async (job) => {
-    const current = (await childrenOf(job.folder)).get(job.name)
-    return putOne(drive, job, current, options)
-  })
+  return runPool(jobs, options.transfers ?? 4, options.signal, async (job) => putOne(drive, job, await existingEntry(job), options))
 }
 
 async function putOne(drive: Drive, job: Job, current: RemoteEntry | undefined, options: PutOptions): Promise<PutResult> {

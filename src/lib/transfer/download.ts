@@ -1,7 +1,8 @@
 import {type Hash} from 'node:crypto'
 import {createWriteStream} from 'node:fs'
 import {rename, rm, stat, utimes} from 'node:fs/promises'
-import {Transform, type Writable} from 'node:stream'
+import type {IncomingMessage} from 'node:http'
+import type {Writable} from 'node:stream'
 
 import type {ApiClient} from '../api/client.js'
 import {getDownloadUrl} from '../api/files.js'
@@ -12,13 +13,15 @@ import {AlipanError, ExitCode, InterruptedError, NetworkError, UsageError, isAbo
 import {backoffDelay, sleep} from '../time.js'
 import {hashRangeInto, newSha1} from './hashing.js'
 import {isConcurrencyError, isExpiredUrlError, parseOssError, urlExpiresSoon} from './oss-url.js'
-import {REFERER} from './put-part.js'
+import {BULK_CHUNK, getStream, readBody} from './data-plane.js'
 import {Semaphore} from './semaphore.js'
 import {IntegrityError, type TransferProgress} from './upload.js'
 
 export type LivpFormat = 'jpeg' | 'mov'
 
 export interface DownloadOptions {
+  /** Always ask getDownloadUrl, never the listing's own `url` (see `listingUrl`). */
+  noListUrl?: boolean
   client: ApiClient
   driveId: string
   /** For live photos: which stream to fetch (§4.8). */
@@ -70,13 +73,20 @@ export async function downloadToFile(entry: RemoteEntry, destination: string, op
   const hash = newSha1()
   if (offset > 0) await hashRangeInto(hash, partPath, 0, offset, {signal: options.signal})
 
-  const result = await fetchInto(entry, livp, offset, hash, options, (start) => createWriteStream(partPath, {flags: start > 0 ? 'r+' : 'w', start}))
+  const sink = (start: number) => createWriteStream(partPath, {flags: start > 0 ? 'r+' : 'w', start, highWaterMark: BULK_CHUNK})
+  let result = await fetchInto(entry, livp, offset, hash, options, sink)
+  let actual = result.hash.digest('hex').toUpperCase()
+  const verified = !livp && Boolean(entry.content_hash)
+  if (result.viaListUrl && ((verified && actual !== entry.content_hash) || result.bytes !== entry.size)) {
+    // The listing's URL served something else (a preview?): fetch afresh through getDownloadUrl.
+    debug('download', `the listing URL of ${entry.path} gave other bytes; using getDownloadUrl`)
+    result = await fetchInto(entry, livp, 0, newSha1(), {...options, noListUrl: true}, sink)
+    actual = result.hash.digest('hex').toUpperCase()
+  }
   const expectedSize = livp ? undefined : entry.size
   if (expectedSize !== undefined && result.bytes !== expectedSize) {
     throw new NetworkError(`Downloaded ${result.bytes} of ${expectedSize} bytes of ${entry.path}.`, {hint: 'run the same command again: it resumes'})
   }
-  const actual = result.hash.digest('hex').toUpperCase()
-  const verified = !livp && Boolean(entry.content_hash)
   if (verified && actual !== entry.content_hash) {
     await rm(partPath, {force: true})
     throw new IntegrityError(`SHA-1 mismatch for ${entry.path}: expected ${entry.content_hash}, got ${actual}. The partial file was removed.`, 'run the same command again')
@@ -92,13 +102,28 @@ export async function downloadToFile(entry: RemoteEntry, destination: string, op
 /** Download to a stream (stdout): no resume file, but a dropped connection continues with Range. */
 export async function downloadToStream(entry: RemoteEntry, output: Writable, options: DownloadOptions): Promise<DownloadResult> {
   const livp = isLivePhoto(entry) ? options.livp ?? 'jpeg' : undefined
-  const result = await fetchInto(entry, livp, 0, newSha1(), options, () => output, false)
+  const result = await fetchInto(entry, livp, 0, newSha1(), {...options, noListUrl: true}, () => output, false)
   const actual = result.hash.digest('hex').toUpperCase()
   const verified = !livp && Boolean(entry.content_hash)
   if (verified && actual !== entry.content_hash) {
     throw new IntegrityError(`SHA-1 mismatch for ${entry.path}: expected ${entry.content_hash}, got ${actual}. The bytes written are corrupt.`)
   }
   return {bytes: result.bytes, resumedFrom: 0, verified, contentHash: actual}
+}
+
+/** Files under this size carry a direct download URL in their listing (§4.1). */
+const LIST_URL_LIMIT = 5 * 1024 * 1024
+
+/**
+ * The direct URL a listing gives files under 5 MB (§4.1): using it saves a getDownloadUrl call,
+ * which is limited to 1/s — the difference between seconds and a quarter of an hour for a folder
+ * of 1,000 small files. Not for images, whose `url` is a preview (webdav's experience), nor when
+ * it is about to expire. Any trouble with it falls back to getDownloadUrl.
+ */
+function listingUrl(entry: RemoteEntry): string | undefined {
+  const url = entry.item?.url
+  if (!url || entry.size >= LIST_URL_LIMIT || entry.item?.category === 'image' || isLivePhoto(entry)) return undefined
+  return urlExpiresSoon(url, 60_000) ? undefined : url
 }
 
 /** Resolve the signed URL for a file or a live photo's stream. */
@@ -126,11 +151,12 @@ async function fetchInto(
   hash: Hash,
   options: DownloadOptions,
   openSink: (offset: number) => Writable,
-  rangeRestartAllowed = true,
-): Promise<{bytes: number; hash: Hash}> {
+  ownsSink = true,
+): Promise<{bytes: number; hash: Hash; viaListUrl: boolean}> {
   const {signal} = options
   let offset = startOffset
-  let url: string | undefined
+  let url: string | undefined = options.noListUrl ? undefined : listingUrl(entry)
+  let viaListUrl = url !== undefined
   let failures = 0
   let waits = 0
   const total = livp ? undefined : entry.size
@@ -138,31 +164,33 @@ async function fetchInto(
   try {
     for (;;) {
       throwIfAborted(signal)
-      if (total !== undefined && offset >= total) return {bytes: offset, hash}
-      if (!url || urlExpiresSoon(url, 30_000)) url = await downloadUrl(entry, livp, options)
-      const headers: Record<string, string> = {referer: REFERER}
-      if (offset > 0) headers.range = `bytes=${offset}-`
-      const request = options.client.got.stream(url, {headers, signal, throwHttpErrors: false})
-      let status: number
+      if (total !== undefined && offset >= total && offset > 0) return {bytes: offset, hash, viaListUrl}
+      if (!url || urlExpiresSoon(url, 30_000)) {
+        url = await downloadUrl(entry, livp, options)
+        viaListUrl = false
+      }
+      let response: IncomingMessage
       try {
-        status = await new Promise<number>((resolve, reject) => {
-          request.once('response', (response: {statusCode: number}) => resolve(response.statusCode))
-          request.once('error', reject)
-        })
+        response = await getStream(url, offset > 0 ? {range: `bytes=${offset}-`} : {}, signal)
       } catch (error) {
-        request.destroy()
         if (signal?.aborted || isAbortError(error)) throw new InterruptedError()
         if (++failures >= MAX_FAILURES) throw new NetworkError(`Downloading ${entry.path} failed (${(error as {code?: string}).code ?? (error as Error).message}).`, {hint: 'run the same command again: it resumes', cause: error})
         await sleep(backoffDelay(failures - 1, 500, 8000), signal)
         continue
       }
 
+      const status = response.statusCode ?? 0
       if (status === 416 && total !== undefined && offset >= total) {
-        request.destroy()
-        return {bytes: offset, hash}
+        response.resume()
+        return {bytes: offset, hash, viaListUrl}
       }
       if (status !== 200 && status !== 206) {
-        const body = await readText(request)
+        const body = await readBody(response)
+        if (viaListUrl) {
+          // Whatever the listing URL's problem is, getDownloadUrl gets a fresh one.
+          url = undefined
+          continue
+        }
         if (isExpiredUrlError(status, body)) {
           debug('download', `URL expired for ${entry.path}; renewing`)
           url = undefined
@@ -183,33 +211,19 @@ async function fetchInto(
       }
       if (status === 200 && offset > 0) {
         // The server ignored our Range: start over rather than append a second copy.
-        if (!rangeRestartAllowed) throw new NetworkError(`The server ignored a Range request while streaming ${entry.path}.`)
+        if (!ownsSink) throw new NetworkError(`The server ignored a Range request while streaming ${entry.path}.`)
         offset = 0
         hash = newSha1()
       }
 
-      let received = 0
       const base = offset
-      const tap = new Transform({
-        transform(chunk: Buffer, _encoding, callback) {
-          hash.update(chunk)
-          received += chunk.length
-          options.onProgress?.({phase: 'download', done: base + received, total})
-          callback(null, chunk)
-        },
-      })
-      try {
-        await pump(request, tap, openSink(offset), rangeRestartAllowed)
-        return {bytes: base + received, hash}
-      } catch (error) {
-        if (signal?.aborted || isAbortError(error)) throw new InterruptedError()
-        if ((error as {sinkFailed?: boolean}).sinkFailed) throw error
-        // pump flushed every byte that went through the tap before failing: continue after them.
-        offset = base + received
-        debug('download', `${entry.path}: connection lost at ${offset} (${(error as {code?: string}).code ?? (error as Error).message})`)
-        if (++failures >= MAX_FAILURES) throw new NetworkError(`Downloading ${entry.path} kept failing.`, {hint: 'run the same command again: it resumes', cause: error})
-        await sleep(backoffDelay(failures - 1, 300, 8000), signal)
-      }
+      const {received, failure} = await copyInto(response, openSink(offset), ownsSink, hash, (n) => options.onProgress?.({phase: 'download', done: base + n, total}))
+      offset = base + received
+      if (!failure) return {bytes: offset, hash, viaListUrl}
+      if (signal?.aborted || isAbortError(failure)) throw new InterruptedError()
+      debug('download', `${entry.path}: connection lost at ${offset} (${(failure as {code?: string}).code ?? (failure as Error).message})`)
+      if (++failures >= MAX_FAILURES) throw new NetworkError(`Downloading ${entry.path} kept failing.`, {hint: 'run the same command again: it resumes', cause: failure})
+      await sleep(backoffDelay(failures - 1, 300, 8000), signal)
     }
   } finally {
     release()
@@ -217,45 +231,58 @@ async function fetchInto(
 }
 
 /**
- * source → tap → sink. Unlike `pipeline`, a failing source does not destroy the sink: the tap is
- * ended so the sink flushes (and, for files, closes) everything the tap let through, and only
- * then is the source's error reported. The hash and the bytes on disk therefore always agree.
+ * Response → hash → sink. A broken response is not fatal here: whatever was received is flushed
+ * to the sink (and a file sink closed) before returning, so `received`, the hash and the bytes on
+ * disk always agree and the next attempt continues right after them. A failing sink (disk full)
+ * is fatal and thrown.
  */
-function pump(source: NodeJS.ReadableStream & {destroy(): void}, tap: Transform, sink: Writable, endSink: boolean): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let sourceError: unknown
-    const settle = () => (sourceError ? reject(sourceError) : resolve())
-    source.once('error', (error) => {
-      sourceError ??= error
-      source.unpipe(tap)
-      tap.end()
-    })
-    tap.once('error', (error) => {
-      sourceError ??= error
-    })
-    sink.once('error', (error) => {
-      source.destroy()
-      reject(Object.assign(error, {sinkFailed: true}))
-    })
-    source.pipe(tap)
-    if (endSink) {
-      tap.pipe(sink)
-      sink.once('close', settle)
-    } else {
-      tap.pipe(sink, {end: false})
-      tap.once('end', () => (sink.writableNeedDrain ? sink.once('drain', settle) : settle()))
-    }
+async function copyInto(
+  response: IncomingMessage,
+  sink: Writable,
+  ownsSink: boolean,
+  hash: Hash,
+  onBytes: (received: number) => void,
+): Promise<{received: number; failure?: unknown}> {
+  let received = 0
+  let failure: unknown
+  let sinkError: unknown
+  sink.once('error', (error) => {
+    sinkError = error
+    response.destroy()
   })
+  try {
+    for await (const chunk of response) {
+      hash.update(chunk as Buffer)
+      received += (chunk as Buffer).length
+      onBytes(received)
+      if (!sink.write(chunk) && !sinkError) await settled(sink, 'drain')
+    }
+  } catch (error) {
+    failure = error
+  }
+  if (!sinkError) {
+    // A file sink is closed, not just finished: Windows cannot rename an open file.
+    if (ownsSink) {
+      const closed = settled(sink, 'close')
+      sink.end()
+      await closed
+    } else if (sink.writableNeedDrain) await settled(sink, 'drain')
+  }
+  if (sinkError) throw new AlipanError(`Writing failed: ${(sinkError as Error).message}`, ExitCode.unexpected, {code: (sinkError as {code?: string}).code ?? 'WriteFailed', cause: sinkError})
+  return {received, failure}
 }
 
-async function readText(stream: NodeJS.ReadableStream): Promise<string> {
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of stream) {
-    if (size < 64 * 1024) chunks.push(chunk as Buffer)
-    size += (chunk as Buffer).length
-  }
-  return Buffer.concat(chunks).toString('utf8')
+/** Resolves on `event` or on an error (reported separately), removing both listeners either way. */
+function settled(sink: Writable, event: 'drain' | 'close'): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      sink.off(event, done)
+      sink.off('error', done)
+      resolve()
+    }
+    sink.on(event, done)
+    sink.on('error', done)
+  })
 }
 
 const unlimited = new Semaphore(Number.POSITIVE_INFINITY)

@@ -1,11 +1,12 @@
 import type {Hash} from 'node:crypto'
-import {Readable, Transform} from 'node:stream'
+import type {Readable} from 'node:stream'
 
 import type {ApiClient} from '../api/client.js'
 import {debug} from '../debug.js'
 import {AlipanError, ExitCode, InterruptedError, NetworkError, isAbortError} from '../errors.js'
 import {redactUrl} from '../redact.js'
 import {backoffDelay, sleep} from '../time.js'
+import {putChunks} from './data-plane.js'
 import {isExpiredUrlError, parseOssError} from './oss-url.js'
 import type {UploadUrls} from './upload-urls.js'
 
@@ -13,7 +14,6 @@ import type {UploadUrls} from './upload-urls.js'
 export type PartBody = () => Readable | Buffer
 
 export interface PutPartArgs {
-  client: ApiClient
   urls: UploadUrls
   partNumber: number
   length: number
@@ -26,9 +26,6 @@ export interface PutPartArgs {
 
 export type PutPartResult = {status: 'sent' | 'already-there'; hash: Hash} | {status: 'not-sequential'}
 
-/** tickstep and OpenDAL send it; harmless for uploads, sometimes required for downloads (§6). */
-export const REFERER = 'https://www.aliyundrive.com/'
-
 const MAX_FAILURES = 5
 const MAX_RENEWALS = 3
 
@@ -38,7 +35,7 @@ const MAX_RENEWALS = 3
  * the data plane says it expired. PartAlreadyExist (409) means a previous attempt got through.
  */
 export async function putPart(args: PutPartArgs): Promise<PutPartResult> {
-  const {client, urls, partNumber: n, length, signal} = args
+  const {urls, partNumber: n, length, signal} = args
   let failures = 0
   let renewals = 0
   let renew = false
@@ -47,27 +44,19 @@ export async function putPart(args: PutPartArgs): Promise<PutPartResult> {
     renew = false
     const attemptHash = args.hash.copy()
     let sent = 0
-    const source = toStream(args.body())
-    const tap = new Transform({
-      transform(chunk: Buffer, _encoding, callback) {
-        attemptHash.update(chunk)
-        sent += chunk.length
-        args.onBytes?.(sent)
-        callback(null, chunk)
-      },
-    })
-    source.on('error', (error) => tap.destroy(error))
+    const source = args.body()
     let response
     try {
-      response = await client.got.put(url, {
-        body: source.pipe(tap),
-        headers: {'content-length': String(length), referer: REFERER},
+      response = await putChunks(url, length, chunksOf(source), {
         signal,
-        responseType: 'text',
-        throwHttpErrors: false,
+        onChunk: (chunk) => {
+          attemptHash.update(chunk)
+          sent += chunk.length
+          args.onBytes?.(sent)
+        },
       })
     } catch (error) {
-      source.destroy()
+      if (!Buffer.isBuffer(source)) source.destroy()
       if (signal?.aborted || isAbortError(error)) throw new InterruptedError()
       const code = (error as {code?: string}).code ?? (error as Error).message
       debug('upload', `part ${n}: ${code}`)
@@ -75,8 +64,8 @@ export async function putPart(args: PutPartArgs): Promise<PutPartResult> {
       await sleep(backoffDelay(failures - 1, 500, 8000), signal)
       continue
     }
-    source.destroy()
-    const status = response.statusCode
+    if (!Buffer.isBuffer(source)) source.destroy()
+    const status = response.status
     if (status >= 200 && status < 300) {
       if (sent !== length) throw new AlipanError(`Part ${n}: read ${sent} bytes, expected ${length}: the local file changed during upload.`, ExitCode.unexpected, {code: 'SourceChanged', hint: 'upload it again once it stops changing'})
       return {status: 'sent', hash: attemptHash}
@@ -100,13 +89,14 @@ export async function putPart(args: PutPartArgs): Promise<PutPartResult> {
   }
 }
 
-function toStream(body: Readable | Buffer): Readable {
-  return Buffer.isBuffer(body) ? Readable.from(body.length > 0 ? [body] : []) : body
+function chunksOf(body: Readable | Buffer): AsyncIterable<Buffer> | Iterable<Buffer> {
+  return Buffer.isBuffer(body) ? (body.length > 0 ? [body] : []) : (body as AsyncIterable<Buffer>)
 }
 
 /** The part's bytes hashed without sending them (the server already had them). */
 async function hashAll(args: PutPartArgs): Promise<Hash> {
   const hash = args.hash.copy()
-  for await (const chunk of toStream(args.body())) hash.update(chunk as Buffer)
+  const source = args.body()
+  for await (const chunk of chunksOf(source)) hash.update(chunk)
   return hash
 }

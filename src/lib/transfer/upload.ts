@@ -12,6 +12,7 @@ import {AlipanError, ExitCode, throwIfAborted} from '../errors.js'
 import {hashRangeInto, newSha1, readRange} from './hashing.js'
 import {DEFAULT_PART_SIZE, MAX_PARTS, choosePartSize, partCount, partRange} from './part-size.js'
 import {PRE_HASH_BYTES, proofCodeFromBytes, proofRange, sha1Hex} from './proof.js'
+import {BULK_CHUNK} from './data-plane.js'
 import {type PartBody, putPart} from './put-part.js'
 import type {ResumeStore, UploadKey, UploadState} from './resume-state.js'
 import {UploadUrls} from './upload-urls.js'
@@ -216,9 +217,8 @@ async function sendParts(args: SendPartsArgs): Promise<UploadOutcome> {
   for (let n = args.firstPart; n <= parts; n++) {
     throwIfAborted(options.signal)
     const {start, end} = partRange(n, partSize, size)
-    const body: PartBody = () => createReadStream(path, {start, end: Math.max(start, end - 1), highWaterMark: 1 << 20})
+    const body: PartBody = () => createReadStream(path, {start, end: Math.max(start, end - 1), highWaterMark: BULK_CHUNK})
     const result = await putPart({
-      client: target.client,
       urls,
       partNumber: n,
       length: end - start,
@@ -278,7 +278,6 @@ export async function uploadStream(source: Readable, target: UploadTarget, optio
     if (++n > MAX_PARTS) throw new AlipanError(`Standard input is longer than ${MAX_PARTS} parts of ${partSize} bytes.`, ExitCode.usage, {hint: 'use a bigger --part-size'})
     const base = total
     const result = await putPart({
-      client: target.client,
       urls,
       partNumber: n,
       length: chunk.length,

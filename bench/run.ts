@@ -1,0 +1,376 @@
+/**
+ * `npm run bench`: measures alipan against the emulator on loopback and prints what it measured.
+ * Each comparison runs inside this one invocation, alternating ours and the baseline, and reports
+ * medians. The emulator runs as its own process so it does not share our event loop.
+ *
+ *   npm run bench                 # the full set (needs ~12 GiB of free disk, a few minutes)
+ *   npm run bench -- --quick      # small sizes, to check the harness
+ *   npm run bench -- --only put   # one benchmark (put|get|rapid|rss|many|ls)
+ */
+import {type ChildProcess, spawn} from 'node:child_process'
+import {randomBytes} from 'node:crypto'
+import {closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync} from 'node:fs'
+import {dirname, join, resolve} from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {parseArgs} from 'node:util'
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+const WORK = join(ROOT, '.bench')
+const BIN = join(ROOT, 'bin', 'run.js')
+const RSS_HOOK = join(ROOT, 'bench', 'rss-hook.mjs')
+const MiB = 1024 ** 2
+const GiB = 1024 ** 3
+
+const {values: args} = parseArgs({options: {quick: {type: 'boolean'}, only: {type: 'string'}, runs: {type: 'string'}}})
+const QUICK = Boolean(args.quick)
+const RUNS = Number(args.runs ?? (QUICK ? 1 : 3))
+const BIG = QUICK ? 100 * MiB : GiB
+const HUGE = QUICK ? 200 * MiB : 4 * GiB
+const SMALL_FILES = QUICK ? 40 : 300
+const LS_ENTRIES = QUICK ? 1000 : 10_000
+
+interface Row {
+  name: string
+  ours: string
+  baseline: string
+  ratio: string
+  target: string
+  rss: string
+  ok: boolean | undefined
+}
+const rows: Row[] = []
+
+// ---- process helpers ----
+
+interface Timed {
+  ms: number
+  code: number | null
+  stdout: string
+  stderr: string
+  rssMb?: number
+}
+
+function run(cmd: string, argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<Timed> {
+  return new Promise((done, fail) => {
+    const started = performance.now()
+    const child = spawn(cmd, argv, {env, stdio: ['ignore', 'pipe', 'pipe']})
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => (stdout += d))
+    child.stderr.on('data', (d) => (stderr += d))
+    child.on('error', fail)
+    child.on('close', (code) => done({ms: performance.now() - started, code, stdout, stderr}))
+  })
+}
+
+let cliEnv: NodeJS.ProcessEnv = {}
+
+async function alipan(...argv: string[]): Promise<Timed> {
+  const rssFile = join(WORK, `rss-${process.pid}-${Date.now()}`)
+  const result = await run(process.execPath, ['--import', RSS_HOOK, BIN, ...argv], {...cliEnv, ALIPAN_BENCH_RSS_FILE: rssFile})
+  if (existsSync(rssFile)) {
+    result.rssMb = Number(readFileSync(rssFile, 'utf8')) / 1024
+    rmSync(rssFile)
+  }
+  if (result.code !== 0) throw new Error(`alipan ${argv.join(' ')} exited ${result.code}: ${result.stderr.trim()}`)
+  return result
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.floor(sorted.length / 2)]
+}
+
+const fmtS = (ms: number) => `${(ms / 1000).toFixed(2)} s`
+const rate = (bytes: number, ms: number) => `${((bytes / MiB) / (ms / 1000)).toFixed(0)} MiB/s`
+
+// ---- emulator ----
+
+interface Emu {
+  url: string
+  child: ChildProcess
+  control(path: string, body?: unknown): Promise<any>
+  api(path: string, token: string, body: unknown): Promise<any>
+}
+
+async function startEmulator(extra: string[]): Promise<Emu> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test', 'emulator', 'cli.ts'), '--data-dir', join(WORK, 'emulator'), '--no-online-limit', ...extra], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  const url = await new Promise<string>((done, fail) => {
+    let out = ''
+    child.stdout!.on('data', (d) => {
+      out += d
+      const match = /ALIPAN_API_URL=(\S+)/.exec(out)
+      if (match) done(match[1])
+    })
+    child.on('close', (code) => fail(new Error(`emulator exited ${code}`)))
+  })
+  const json = async (response: Response) => {
+    const text = await response.text()
+    if (!response.ok) throw new Error(`${response.status} ${text}`)
+    return text ? JSON.parse(text) : {}
+  }
+  return {
+    url,
+    child,
+    control: (path, body) =>
+      fetch(`${url}/__emulator${path}`, body === undefined ? {} : {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify(body)}).then(json),
+    api: (path, token, body) =>
+      fetch(`${url}${path}`, {method: 'POST', headers: {authorization: `Bearer ${token}`, 'content-type': 'application/json', 'user-agent': 'bench'}, body: JSON.stringify(body)}).then(json),
+  }
+}
+
+// ---- fixtures ----
+
+function makeFile(path: string, size: number): void {
+  if (existsSync(path) && readFileSync(path, {flag: 'r'}).length === size) return
+  const fd = openSync(path, 'w')
+  const chunk = randomBytes(8 * MiB)
+  for (let written = 0; written < size; written += chunk.length) {
+    // Vary each chunk so the content is not trivially compressible or deduplicable.
+    chunk.writeUInt32LE(written / chunk.length, 0)
+    writeSync(fd, chunk, 0, Math.min(chunk.length, size - written))
+  }
+  closeSync(fd)
+}
+
+/** Make the file's content new (fresh SHA-1 and pre-hash) without rewriting it. */
+function freshen(path: string): void {
+  const fd = openSync(path, 'r+')
+  writeSync(fd, randomBytes(16), 0, 16, 0)
+  closeSync(fd)
+}
+
+async function login(emu: Emu, configDir: string): Promise<string> {
+  const app = await emu.control('/')
+  const tokens = await emu.control('/tokens')
+  cliEnv = {
+    ...process.env,
+    ALIPAN_API_URL: emu.url,
+    ALIPAN_ONLINE_API_URL: emu.url,
+    ALIPAN_CONFIG_DIR: configDir,
+    ALIPAN_CLIENT_ID: app.app.client_id,
+    ALIPAN_CLIENT_SECRET: app.app.client_secret,
+  }
+  delete cliEnv.ALIPAN_REFRESH_TOKEN
+  rmSync(configDir, {recursive: true, force: true})
+  const child = spawn(process.execPath, [BIN, 'login', '--with-token'], {env: cliEnv, stdio: ['pipe', 'ignore', 'inherit']})
+  child.stdin!.end(tokens.refresh_token)
+  await new Promise((done) => child.on('close', done))
+  return JSON.parse(readFileSync(join(configDir, 'credentials.json'), 'utf8')).access_token
+}
+
+// ---- benchmarks ----
+
+async function benchPut(emu: Emu, token: string, drive: string, file: string): Promise<void> {
+  const ours: number[] = []
+  const curl: number[] = []
+  let rss = 0
+  for (let i = 0; i < RUNS; i++) {
+    freshen(file)
+    const r = await alipan('put', file, `/bench/put-${i}.bin`, '--quiet')
+    ours.push(r.ms)
+    rss = Math.max(rss, r.rssMb ?? 0)
+    freshen(file)
+    const created = await emu.api('/adrive/v1.0/openFile/create', token, {
+      drive_id: drive,
+      parent_file_id: 'root',
+      name: `curl-${i}.bin`,
+      type: 'file',
+      check_name_mode: 'ignore',
+      size: BIG,
+      part_info_list: [{part_number: 1}],
+    })
+    const c = await run('curl', ['-sS', '-f', '-T', file, '-o', '/dev/null', created.part_info_list[0].upload_url])
+    if (c.code !== 0) throw new Error(`curl -T failed: ${c.stderr}`)
+    curl.push(c.ms)
+    await emu.api('/adrive/v1.0/openFile/complete', token, {drive_id: drive, file_id: created.file_id, upload_id: created.upload_id})
+  }
+  const ratio = median(ours) / median(curl)
+  rows.push({
+    name: `put, new ${BIG / MiB} MiB file (16 MiB parts, SHA-1 verified) vs curl -T`,
+    ours: `${fmtS(median(ours))} (${rate(BIG, median(ours))})`,
+    baseline: `${fmtS(median(curl))} (${rate(BIG, median(curl))})`,
+    ratio: `${ratio.toFixed(2)}×`,
+    target: '≤ 1.15×',
+    rss: `${rss.toFixed(0)} MB`,
+    ok: ratio <= 1.15,
+  })
+}
+
+async function benchGet(emu: Emu, token: string, drive: string, file: string): Promise<void> {
+  freshen(file)
+  await alipan('put', file, '/bench/get-source.bin', '--quiet', '--on-conflict', 'overwrite')
+  const entry = await emu.api('/adrive/v1.0/openFile/get_by_path', token, {drive_id: drive, file_path: '/bench/get-source.bin'})
+  const ours: number[] = []
+  const curl: number[] = []
+  let rss = 0
+  const out = join(WORK, 'got.bin')
+  for (let i = 0; i < RUNS; i++) {
+    rmSync(out, {force: true})
+    const r = await alipan('get', '/bench/get-source.bin', out, '--quiet', '--on-conflict', 'overwrite')
+    ours.push(r.ms)
+    rss = Math.max(rss, r.rssMb ?? 0)
+    const link = await emu.api('/adrive/v1.0/openFile/getDownloadUrl', token, {drive_id: drive, file_id: entry.file_id})
+    rmSync(out, {force: true})
+    const c = await run('curl', ['-sS', '-f', '-o', out, link.url])
+    if (c.code !== 0) throw new Error(`curl -o failed: ${c.stderr}`)
+    curl.push(c.ms)
+    await new Promise((r) => setTimeout(r, 1100)) // stay inside getDownloadUrl's 1/s
+  }
+  const ratio = median(ours) / median(curl)
+  rows.push({
+    name: `get, ${BIG / MiB} MiB file with SHA-1 check vs curl -o`,
+    ours: `${fmtS(median(ours))} (${rate(BIG, median(ours))})`,
+    baseline: `${fmtS(median(curl))} (${rate(BIG, median(curl))})`,
+    ratio: `${ratio.toFixed(2)}×`,
+    target: '≤ 1.15×',
+    rss: `${rss.toFixed(0)} MB`,
+    ok: ratio <= 1.15,
+  })
+}
+
+async function benchRapid(emu: Emu, file: string): Promise<void> {
+  freshen(file)
+  await alipan('put', file, '/bench/rapid-source.bin', '--quiet', '--on-conflict', 'overwrite')
+  const ours: number[] = []
+  const sha: number[] = []
+  let bytesIn = 0
+  let rapid = true
+  for (let i = 0; i < RUNS; i++) {
+    const before = (await emu.control('/counters')).bytesIn
+    const r = await alipan('put', file, `/bench/rapid-${i}-${Date.now()}.bin`, '--json')
+    ours.push(r.ms)
+    rapid &&= JSON.parse(r.stdout)[0].rapid === true
+    bytesIn += (await emu.control('/counters')).bytesIn - before
+    const s = await run('openssl', ['sha1', file])
+    sha.push(s.ms)
+  }
+  const ratio = median(ours) / median(sha)
+  rows.push({
+    name: `rapid-upload hit, ${BIG / MiB} MiB file vs openssl sha1`,
+    ours: `${fmtS(median(ours))}, ${bytesIn} B on the data plane${rapid ? '' : ' (NOT rapid)'}`,
+    baseline: fmtS(median(sha)),
+    ratio: `${ratio.toFixed(2)}×`,
+    target: '≤ 1.2×, 0 bytes',
+    rss: '',
+    ok: ratio <= 1.2 && bytesIn === 0 && rapid,
+  })
+}
+
+async function benchRss(): Promise<void> {
+  const sizes = [100 * MiB, HUGE]
+  const measured: Array<{size: number; put: number; get: number}> = []
+  for (const size of sizes) {
+    const file = join(WORK, `rss-${size}.bin`)
+    makeFile(file, size)
+    freshen(file)
+    const put = await alipan('put', file, `/bench/rss-${size}.bin`, '--quiet', '--on-conflict', 'overwrite')
+    const out = join(WORK, 'rss-out.bin')
+    rmSync(out, {force: true})
+    const get = await alipan('get', `/bench/rss-${size}.bin`, out, '--quiet', '--on-conflict', 'overwrite')
+    rmSync(out, {force: true})
+    if (size === HUGE) rmSync(file, {force: true})
+    measured.push({size, put: put.rssMb ?? 0, get: get.rssMb ?? 0})
+  }
+  const [small, large] = measured
+  const worst = Math.max(large.put, large.get)
+  rows.push({
+    name: `peak RSS, put and get of ${HUGE / GiB >= 1 ? `${HUGE / GiB} GiB` : `${HUGE / MiB} MiB`} vs 100 MiB`,
+    ours: `put ${large.put.toFixed(0)} MB, get ${large.get.toFixed(0)} MB`,
+    baseline: `put ${small.put.toFixed(0)} MB, get ${small.get.toFixed(0)} MB`,
+    ratio: '',
+    target: '≤ 150 MB, flat',
+    rss: `${worst.toFixed(0)} MB`,
+    ok: worst <= 150 && large.put - small.put < 30 && large.get - small.get < 30,
+  })
+}
+
+async function benchMany(emu: Emu): Promise<void> {
+  const dir = join(WORK, 'many')
+  rmSync(dir, {recursive: true, force: true})
+  mkdirSync(dir, {recursive: true})
+  for (let i = 0; i < SMALL_FILES; i++) writeFileSync(join(dir, `file-${String(i).padStart(4, '0')}.txt`), `${randomBytes(8).toString('hex')} ${i}\n`.repeat(50))
+  await emu.control('/rate-limit', {value: true})
+  await emu.control('/counters/reset', {})
+  const r = await alipan('put', '-r', dir, `/bench/many-${Date.now()}`, '--quiet')
+  const counters = await emu.control('/counters')
+  const log: Array<{status: number}> = await emu.control('/log')
+  await emu.control('/rate-limit', {value: false})
+  const throttled = log.filter((e) => e.status === 429).length
+  // Each new small file needs create + complete in the 15/s class: the ceiling is 7.5 files/s.
+  const ceiling = 15 / 2
+  const achieved = SMALL_FILES / (r.ms / 1000)
+  const share = achieved / ceiling
+  const calls = (counters.requests['/adrive/v1.0/openFile/create'] ?? 0) + (counters.requests['/adrive/v1.0/openFile/complete'] ?? 0)
+  rows.push({
+    name: `put -r of ${SMALL_FILES} small files, real rate limits`,
+    ours: `${fmtS(r.ms)}, ${achieved.toFixed(2)} files/s, ${calls} create+complete calls, ${throttled} × 429`,
+    baseline: `ceiling ${ceiling} files/s`,
+    ratio: `${(share * 100).toFixed(0)}%`,
+    target: '≥ 85%',
+    rss: `${(r.rssMb ?? 0).toFixed(0)} MB`,
+    ok: share >= 0.85,
+  })
+}
+
+async function benchLs(emu: Emu): Promise<void> {
+  const folder = `/bench/ls-${Date.now()}`
+  await emu.control('/fs/mkdir', {path: folder})
+  const seeded = await fetch(`${emu.url}/__emulator/fs/seed`, {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify({path: folder, count: LS_ENTRIES})})
+  if (!seeded.ok) {
+    for (let i = 0; i < LS_ENTRIES; i++) await emu.control('/fs/put', {path: `${folder}/entry-${String(i).padStart(5, '0')}.txt`, data: 'x'})
+  }
+  await emu.control('/counters/reset', {})
+  const r = await alipan('ls', folder, '--json')
+  const counters = await emu.control('/counters')
+  const entries = JSON.parse(r.stdout).length
+  const calls = counters.requests['/adrive/v1.0/openFile/list'] ?? 0
+  const lookups = counters.requests['/adrive/v1.0/openFile/get_by_path'] ?? 0
+  const pageSize = 200
+  const bound = Math.ceil(LS_ENTRIES / pageSize) + 2
+  rows.push({
+    name: `ls of a folder of ${LS_ENTRIES} entries`,
+    ours: `${entries} entries, ${calls} list + ${lookups} get_by_path calls, ${fmtS(r.ms)}`,
+    baseline: `ceil(${LS_ENTRIES}/${pageSize}) + 2 = ${bound}`,
+    ratio: '',
+    target: `≤ ${bound} calls`,
+    rss: `${(r.rssMb ?? 0).toFixed(0)} MB`,
+    ok: entries === LS_ENTRIES && calls + lookups <= bound,
+  })
+}
+
+// ---- main ----
+
+async function main(): Promise<void> {
+  mkdirSync(WORK, {recursive: true})
+  rmSync(join(WORK, 'emulator'), {recursive: true, force: true})
+  const emu = await startEmulator(['--no-rate-limit'])
+  try {
+    const token = await login(emu, join(WORK, 'config'))
+    const drive = (await emu.control('/')).user.default_drive_id
+    const big = join(WORK, `big-${BIG}.bin`)
+    makeFile(big, BIG)
+    const only = args.only
+    if (!only || only === 'put') await benchPut(emu, token, drive, big)
+    if (!only || only === 'get') await benchGet(emu, token, drive, big)
+    if (!only || only === 'rapid') await benchRapid(emu, big)
+    if (!only || only === 'rss') await benchRss()
+    if (!only || only === 'many') await benchMany(emu)
+    if (!only || only === 'ls') await benchLs(emu)
+  } finally {
+    emu.child.kill('SIGTERM')
+  }
+  const table = [
+    '| benchmark | alipan | baseline | ratio | target | peak RSS | |',
+    '|---|---|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.name} | ${r.ours} | ${r.baseline} | ${r.ratio} | ${r.target} | ${r.rss} | ${r.ok === undefined ? '' : r.ok ? '✅' : '❌'} |`),
+  ].join('\n')
+  const header = `Measured ${new Date().toISOString().slice(0, 10)} on ${process.platform}/${process.arch}, Node ${process.version}, ${RUNS} run(s) per comparison (medians)${QUICK ? ', --quick sizes' : ''}.`
+  process.stdout.write(`\n${header}\n\n${table}\n`)
+  writeFileSync(join(ROOT, 'bench', QUICK ? 'results-quick.md' : 'results.md'), `${header}\n\n${table}\n`)
+}
+
+await main()

@@ -1,0 +1,196 @@
+import {copyFile, getFile, moveFile, renameFile, trashFile} from '../api/files.js'
+import type {CheckNameMode, FileType} from '../api/wire.js'
+import type {Drive, RemoteEntry} from '../drive/drive.js'
+import {endsWithSlash, joinRemotePath, normalizeRemotePath, parentAndName} from '../drive/remote-path.js'
+import {AlipanError, ConflictError, NotFoundError, UsageError, throwIfAborted} from '../errors.js'
+import type {ConflictChoice, ConflictResolver} from '../files/events.js'
+import {isFatal} from '../files/pool.js'
+import {type TaskEvents, settle} from './async-task.js'
+
+export type MoveCopyConflictMode = 'fail' | 'skip' | 'overwrite' | 'rename'
+export type Operation = 'move' | 'copy'
+
+export interface MoveCopyOptions {
+  sources: string[]
+  destination: string
+  /** A same-name entry at the destination; `ask` = `ask()` decides (a terminal). */
+  onConflict: MoveCopyConflictMode | 'ask'
+  ask?: ConflictResolver
+  signal?: AbortSignal
+  events?: TaskEvents & {done?(result: MoveCopyResult): void}
+  /** A source that failed; the others go on. Fatal errors (auth, network, quota) throw instead. */
+  onError?: (source: string, error: AlipanError) => void
+}
+
+/** One result per source: the `--json` shape of `mv` and `cp`. */
+export interface MoveCopyResult {
+  source: string
+  /** Where it ended up (after any rename), or the existing entry's path when skipped. */
+  destination: string | null
+  type: FileType | null
+  /** The moved entry (same id), the new copy, or the existing entry when skipped. */
+  file_id: string | null
+  skipped: boolean
+  /** Overwrite: the id of the entry that went to the recycle bin. */
+  replaced: string | null
+  error?: {code: string; message: string}
+}
+
+interface Plan {
+  folder: RemoteEntry
+  /** The new name (a rename); undefined = keep each source's name ("into the folder"). */
+  name?: string
+  /** A rename's DST was looked up and is free (the single source need not look again). */
+  free?: boolean
+}
+
+export function move(drive: Drive, options: MoveCopyOptions): Promise<MoveCopyResult[]> {
+  return run(drive, 'move', options)
+}
+
+export function copy(drive: Drive, options: MoveCopyOptions): Promise<MoveCopyResult[]> {
+  return run(drive, 'copy', options)
+}
+
+/**
+ * `mv` / `cp SRC… DST`. DST names an existing folder, ends in `/`, or there are several SRCs:
+ * into that folder. Otherwise DST is the new path (its parent must exist). Same-name clashes
+ * follow `onConflict`; overwrite sends the old entry to the recycle bin only after the new one
+ * is in place.
+ */
+async function run(drive: Drive, op: Operation, options: MoveCopyOptions): Promise<MoveCopyResult[]> {
+  if (options.sources.length === 0) throw new UsageError(`Give what to ${op} and where: SRC… DST.`)
+  const plan = await planDestination(drive, options)
+  const results: MoveCopyResult[] = []
+  const seen = new Set<string>()
+  for (const raw of options.sources) {
+    throwIfAborted(options.signal)
+    const source = normalizeRemotePath(raw)
+    if (seen.has(source)) continue
+    seen.add(source)
+    try {
+      const result = await one(drive, op, source, plan, options)
+      options.events?.done?.(result)
+      results.push(result)
+    } catch (error) {
+      if (!(error instanceof AlipanError) || isFatal(error)) throw error
+      options.onError?.(source, error)
+      results.push({source, destination: null, type: null, file_id: null, skipped: false, replaced: null, error: {code: error.code, message: error.message}})
+    }
+  }
+  return results
+}
+
+async function planDestination(drive: Drive, options: MoveCopyOptions): Promise<Plan> {
+  const destination = normalizeRemotePath(options.destination)
+  const existing = await drive.tryStat(destination)
+  const intoFolder = endsWithSlash(options.destination) || options.sources.length > 1 || existing?.type === 'folder'
+  if (intoFolder) {
+    if (!existing) throw new NotFoundError(`No such folder: ${destination}`, {hint: `create it first with \`alipan mkdir -p ${destination}\``})
+    if (existing.type !== 'folder') throw new UsageError(`${destination} is a file, not a folder.`, {hint: 'several sources need a destination folder'})
+    return {folder: existing}
+  }
+  const [parentPath, name] = parentAndName(destination)
+  const parent = await drive.tryStat(parentPath)
+  if (!parent) throw new NotFoundError(`No such folder: ${parentPath}`, {hint: `create it first with \`alipan mkdir -p ${parentPath}\``})
+  if (parent.type !== 'folder') throw new ConflictError(`A file is in the way: ${parentPath} is a file, not a folder.`)
+  return {folder: parent, name, free: !existing}
+}
+
+async function one(drive: Drive, op: Operation, source: string, plan: Plan, options: MoveCopyOptions): Promise<MoveCopyResult> {
+  if (source === '/') throw new UsageError(`Cannot ${op} the root folder.`)
+  const src = await drive.stat(source)
+  const {folder} = plan
+  const name = plan.name ?? src.name
+  const target = joinRemotePath(folder.path, name)
+  if (src.type === 'folder' && (folder.path === src.path || folder.path.startsWith(`${src.path}/`))) {
+    throw new UsageError(`Cannot ${op} ${src.path} into itself (${target}).`)
+  }
+  const sameParent = src.parent_file_id === folder.file_id
+  const result: MoveCopyResult = {source, destination: target, type: src.type, file_id: src.file_id, skipped: false, replaced: null}
+
+  // The destination name is taken (by the source itself when it would land on itself).
+  const existing = sameParent && name === src.name ? src : plan.free ? undefined : await drive.tryStat(target)
+  let mode: 'plain' | 'overwrite' | 'rename' = 'plain'
+  if (existing) {
+    const choice = await resolveChoice(target, options)
+    if (choice === 'skip') return {...result, type: existing.type, file_id: existing.file_id, skipped: true}
+    if (existing === src) {
+      if (op === 'move' || choice !== 'rename') throw new UsageError(`${source} and ${target} are the same ${src.type}.`, op === 'copy' ? {hint: 'use --on-conflict rename to make a numbered copy'} : undefined)
+      mode = 'rename'
+    } else if (choice === 'overwrite') {
+      if (existing.type !== src.type) throw new ConflictError(`${target} is a ${existing.type}; refusing to replace it with a ${src.type}.`)
+      mode = 'overwrite'
+    } else if (choice === 'rename') {
+      mode = 'rename'
+    } else {
+      throw new ConflictError(`${target} already exists.`, {hint: 'choose with --on-conflict skip|overwrite|rename'})
+    }
+  }
+  const checkNameMode: CheckNameMode = mode === 'overwrite' ? 'ignore' : mode === 'rename' ? 'auto_rename' : 'refuse'
+  const placed = op === 'move' ? await moveOne(drive, src, folder, name, checkNameMode, sameParent, target, options) : await copyOne(drive, src, folder, name, checkNameMode, options)
+
+  drive.forget(target)
+  if (op === 'move') drive.forget(source)
+  // Overwrite is safe: the old entry goes to the recycle bin only now that the new one is in place.
+  if (mode === 'overwrite' && existing && existing.file_id !== placed.fileId) {
+    const answer = await trashFile(drive.client, drive.driveId, existing.file_id)
+    await settle(drive.client, answer, `Trashing the old ${existing.path}`, {signal: options.signal, events: options.events})
+    drive.forget(existing.path)
+    result.replaced = existing.file_id
+  }
+  return {...result, destination: joinRemotePath(folder.path, placed.name), file_id: placed.fileId}
+}
+
+interface Placed {
+  fileId: string
+  name: string
+}
+
+/**
+ * Same folder: `update` renames (§4.10). Across folders: `move` (§4.11), which answers
+ * `exist: true` when it refused a clash and may answer an async task (folders). `new_name` is
+ * documented as "the name to use if a clash exists", so the final name is checked afterwards
+ * and fixed with `update` if the service kept the old one.
+ */
+async function moveOne(drive: Drive, src: RemoteEntry, folder: RemoteEntry, name: string, checkNameMode: CheckNameMode, sameParent: boolean, target: string, options: MoveCopyOptions): Promise<Placed> {
+  const {client, driveId} = drive
+  if (sameParent) {
+    const item = await renameFile(client, driveId, src.file_id, name, checkNameMode)
+    return {fileId: src.file_id, name: item.name ?? name}
+  }
+  const answer = await moveFile(client, driveId, src.file_id, folder.file_id, {checkNameMode, newName: name === src.name ? undefined : name})
+  if (answer.exist) throw new ConflictError(`Nothing moved: ${target} (or ${joinRemotePath(folder.path, src.name)}) already exists.`, {hint: 'choose with --on-conflict skip|overwrite|rename'})
+  await settle(client, answer, `Moving ${src.path}`, {signal: options.signal, events: options.events})
+  // Same name and no auto_rename: the service moved it under that name or refused (exist).
+  if (name === src.name && checkNameMode !== 'auto_rename') return {fileId: src.file_id, name}
+  const moved = await getFile(client, driveId, src.file_id)
+  if (moved.name === name || (checkNameMode === 'auto_rename' && name === src.name)) return {fileId: src.file_id, name: moved.name}
+  const renamed = await renameFile(client, driveId, src.file_id, name, checkNameMode)
+  return {fileId: src.file_id, name: renamed.name ?? name}
+}
+
+/**
+ * `copy` (§4.12) always with `auto_rename` (copying into the same folder fails without it), then
+ * the copy is renamed to the wanted name if it landed under another. A copy that cannot take its
+ * name is trashed again rather than left behind as `name(1)`.
+ */
+async function copyOne(drive: Drive, src: RemoteEntry, folder: RemoteEntry, name: string, checkNameMode: CheckNameMode, options: MoveCopyOptions): Promise<Placed> {
+  const {client, driveId} = drive
+  const answer = await copyFile(client, driveId, src.file_id, folder.file_id, true)
+  await settle(client, answer, `Copying ${src.path}`, {signal: options.signal, events: options.events})
+  const copied = await getFile(client, driveId, answer.file_id)
+  if (copied.name === name || (checkNameMode === 'auto_rename' && name === src.name)) return {fileId: answer.file_id, name: copied.name}
+  try {
+    const renamed = await renameFile(client, driveId, answer.file_id, name, checkNameMode)
+    return {fileId: answer.file_id, name: renamed.name ?? name}
+  } catch (error) {
+    await trashFile(client, driveId, answer.file_id).catch(() => undefined)
+    throw error
+  }
+}
+
+function resolveChoice(path: string, options: MoveCopyOptions): Promise<ConflictChoice> | ConflictChoice {
+  if (options.onConflict !== 'ask') return options.onConflict
+  return options.ask ? options.ask(path, 'skip') : 'fail'
+}

@@ -1,0 +1,109 @@
+import {Agent as HttpAgent, type IncomingMessage, type OutgoingHttpHeaders, request as httpRequest} from 'node:http'
+import {Agent as HttpsAgent, request as httpsRequest} from 'node:https'
+
+import {debug} from '../debug.js'
+import {InterruptedError} from '../errors.js'
+import {redactUrl} from '../redact.js'
+
+/**
+ * The data plane: PUTs of upload parts and GETs of downloads against signed OSS URLs (§5.6, §6).
+ * These move the bulk bytes, so they bypass got's stream layers and talk to node:http directly:
+ * measured on the 2-core machine, 1 GiB in 16 MiB parts cost 1.03–1.10 s of client CPU this way
+ * against 1.14–1.94 s through got, CPU the server on the same box needs. API calls stay on got.
+ */
+
+/** tickstep and OpenDAL send it; harmless for uploads, sometimes required for downloads (§6). */
+export const REFERER = 'https://www.aliyundrive.com/'
+/** Bulk reads are 4 MiB: fewer syscalls and callbacks per GiB than the 64 KiB default. */
+export const BULK_CHUNK = 4 << 20
+
+const httpAgent = new HttpAgent({keepAlive: true, maxSockets: 16})
+const httpsAgent = new HttpsAgent({keepAlive: true, maxSockets: 16})
+
+let userAgent = 'alipan'
+export function setDataPlaneUserAgent(value: string): void {
+  userAgent = value
+}
+
+function open(url: string, method: 'GET' | 'PUT', headers: OutgoingHttpHeaders, signal?: AbortSignal) {
+  const https = url.startsWith('https:')
+  const request = https ? httpsRequest : httpRequest
+  return request(url, {method, headers: {'user-agent': userAgent, referer: REFERER, ...headers}, agent: https ? httpsAgent : httpAgent, signal})
+}
+
+export interface PutResponse {
+  status: number
+  body: string
+}
+
+/**
+ * PUT `length` bytes from `chunks` with an explicit Content-Length and no Content-Type (it is part
+ * of the URL's signature, §5.6). `onChunk` sees each chunk as it is handed to the socket.
+ */
+export function putChunks(
+  url: string,
+  length: number,
+  chunks: AsyncIterable<Buffer> | Iterable<Buffer>,
+  options: {signal?: AbortSignal; onChunk?: (chunk: Buffer) => void} = {},
+): Promise<PutResponse> {
+  return new Promise((resolve, reject) => {
+    const req = open(url, 'PUT', {'content-length': String(length)}, options.signal)
+    let settled = false
+    const fail = (error: unknown) => {
+      if (settled) return
+      settled = true
+      req.destroy()
+      reject(options.signal?.aborted ? new InterruptedError() : error)
+    }
+    req.on('error', fail)
+    req.on('response', (response) => {
+      readBody(response).then((body) => {
+        if (settled) return
+        settled = true
+        resolve({status: response.statusCode ?? 0, body})
+      }, fail)
+    })
+    ;(async () => {
+      for await (const chunk of chunks) {
+        if (settled) return
+        options.onChunk?.(chunk)
+        if (!req.write(chunk)) await new Promise<void>((r, j) => {
+          const onDrain = () => {
+            req.off('close', onClose)
+            r()
+          }
+          const onClose = () => {
+            req.off('drain', onDrain)
+            j(new Error('connection closed while sending'))
+          }
+          req.once('drain', onDrain)
+          req.once('close', onClose)
+        })
+      }
+      req.end()
+    })().catch(fail)
+    debug('data', `PUT ${redactUrl(url)} ${length} bytes`)
+  })
+}
+
+/** GET a signed URL; the caller consumes `response` (a Readable) or reads the error body. */
+export function getStream(url: string, headers: OutgoingHttpHeaders, signal?: AbortSignal): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const req = open(url, 'GET', headers, signal)
+    req.on('error', (error) => reject(signal?.aborted ? new InterruptedError() : error))
+    req.on('response', resolve)
+    req.end()
+    debug('data', `GET ${redactUrl(url)}${headers.range ? ` ${String(headers.range)}` : ''}`)
+  })
+}
+
+/** An error body (OSS XML) — capped, the rest drained so the connection can be reused. */
+export async function readBody(stream: NodeJS.ReadableStream, limit = 64 * 1024): Promise<string> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of stream) {
+    if (size < limit) chunks.push(chunk as Buffer)
+    size += (chunk as Buffer).length
+  }
+  return Buffer.concat(chunks).toString('utf8')
+}
