@@ -95,7 +95,7 @@ describe('get', () => {
   it('a SHA-1 mismatch is caught: no file under the final name, no .part left', async () => {
     const dir = dest()
     f.emu.fs().put('/g/corrupt.txt', 'the genuine content')
-    const blob = join(f.dataDir, 'blobs', f.emu.fs().get('/g/corrupt.txt')!.content_hash!.toLowerCase())
+    const blob = join(f.dataDir, 'blobs', String(f.emu.fs().get('/g/corrupt.txt')!.content_hash).toLowerCase())
     writeFileSync(blob, 'the damaged content')
     const r = await gets(['/g/corrupt.txt', dir])
     assert.equal(r.exitCode, 1)

@@ -105,7 +105,7 @@ describe('ls', () => {
   })
 
   it('--root-folder-id resolves paths under that folder, and --drive picks the drive', async () => {
-    const docs = f.emu.fs().get('/docs')!
+    const docs = f.emu.fs().get('/docs') as {file_id: string}
     const r = await f.cli(['ls', '/sub', '--root-folder-id', docs.file_id])
     assert.equal(r.exitCode, 0, r.stderr)
     assert.equal(r.stdout, 'deep.txt\n')

@@ -98,7 +98,7 @@ describe('put', () => {
     assert.equal(again.exitCode, 6)
     assert.match(again.stderr, /already exists/)
     assert.equal(again.results[0].error?.code, 'Conflict')
-    assert.deepEqual(f.emu.fs().list('/conflict').map((e: {name: string}) => e.name), ['conflict.txt'])
+    assert.deepEqual(f.emu.fs().list('/conflict').map((e) => e.name), ['conflict.txt'])
   })
 
   it('--on-conflict skip compares size and SHA-1', async () => {
@@ -123,7 +123,7 @@ describe('put', () => {
     const r = await puts([path, '/over/', '--on-conflict', 'overwrite'])
     assert.equal(r.exitCode, 0, r.stderr)
     assert.equal(f.emu.fs().read('/over/over.txt').toString(), 'new content')
-    assert.ok(f.emu.fs().trashed().some((e: {file_id: string}) => e.file_id === oldId), 'old file in the recycle bin')
+    assert.ok(f.emu.fs().trashed().some((e) => e.file_id === oldId), 'old file in the recycle bin')
     const order = f.emu.log.map((e) => e.path).filter((p) => /complete|recyclebin\/trash/.test(p))
     assert.deepEqual(order, ['/adrive/v1.0/openFile/complete', '/adrive/v1.0/openFile/recyclebin/trash'])
   })

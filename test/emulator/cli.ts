@@ -6,7 +6,7 @@ import {startEmulator, type EmulatorOptions} from './index.js'
 
 const USAGE = `usage: npm run emulator -- [--port N] [--qr-auto-confirm] [--qr-scan-after-ms N] [--qr-confirm-after-ms N]
        [--no-rate-limit | --rate-limit-scale X] [--no-online-limit] [--access-token-ttl SEC] [--tier normal|certified|risky]
-       [--data-dir DIR] [--client-id ID --client-secret SECRET]`
+       [--data-dir DIR] [--throttle BYTES_PER_SEC] [--client-id ID --client-secret SECRET]`
 
 function numberFlag(v: string | undefined, name: string): number | undefined {
   if (v === undefined) return undefined
@@ -28,6 +28,7 @@ async function main(): Promise<void> {
       'access-token-ttl': {type: 'string'},
       tier: {type: 'string'},
       'data-dir': {type: 'string'},
+      throttle: {type: 'string'},
       'client-id': {type: 'string'},
       'client-secret': {type: 'string'},
       help: {type: 'boolean', short: 'h'},
@@ -50,6 +51,7 @@ async function main(): Promise<void> {
     accessTokenTtlSec: numberFlag(values['access-token-ttl'], 'access-token-ttl'),
     tier,
     dataDir: values['data-dir'],
+    throttleBytesPerSec: numberFlag(values.throttle, 'throttle'),
     app: values['client-id'] ? {client_id: values['client-id'], client_secret: values['client-secret'] as string} : undefined,
   }
   const emu = await startEmulator(options)

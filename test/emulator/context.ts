@@ -12,6 +12,7 @@ import type {TokenStore} from './tokens.js'
 import type {App, Counters, LogEntry, ResolvedOptions} from './types.js'
 import type {UploadStore} from './upload-store.js'
 import type {UserStore} from './users.js'
+import type {Throttle} from './throttle.js'
 
 export interface Ctx {
   opts: ResolvedOptions
@@ -31,6 +32,7 @@ export interface Ctx {
   online: OnlineLimiter
   faults: Faults
   downloads: DownloadGate
+  throttle: Throttle
   counters: Counters
   log: LogEntry[]
 }

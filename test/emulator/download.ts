@@ -146,6 +146,7 @@ export async function serveDownload(ctx: Ctx, call: Call, sha1: string, contentT
   })
   const dropAfter = ctx.faults.takeDrop('download')
   let sent = 0
+  const pace = ctx.throttle.meter()
   // a hand-written loop rather than pipeline(): a drop fault must cut the socket right after the
   // bytes it allows have been flushed
   for await (const chunk of createReadStream(ctx.blobs.path(sha1), {start, end}) as AsyncIterable<Buffer>) {
@@ -159,6 +160,7 @@ export async function serveDownload(ctx: Ctx, call: Call, sha1: string, contentT
     sent += chunk.length
     ctx.counters.bytesOut += chunk.length
     if (!res.write(chunk)) await drained(res)
+    await pace(chunk.length)
   }
   res.end()
 }

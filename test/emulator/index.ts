@@ -17,6 +17,7 @@ import {QrStore, type QrSession} from './qr.js'
 import {createEmulatorServer} from './server.js'
 import {Signer} from './signer.js'
 import {TaskStore} from './tasks.js'
+import {Throttle} from './throttle.js'
 import {TokenStore} from './tokens.js'
 import type {App, Counters, EmulatorOptions, LogEntry, QrAutoConfirm, ResolvedOptions, Tier, UserInfo} from './types.js'
 import {UploadStore} from './upload-store.js'
@@ -67,6 +68,8 @@ export interface Emulator {
   resetOnlineLimit(): void
   setTier(tier: Tier): void
   setTotalSpace(bytes: number, userId?: string): void
+  /** cap each data-plane request at `bytesPerSec` (false: no cap) */
+  setThrottle(bytesPerSec: number | false): void
   faults: Faults
   log: LogEntry[]
   counters: Counters
@@ -110,6 +113,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const ctx: Ctx = {
     opts,
     clock,
+    throttle: new Throttle(options.throttleBytesPerSec),
     apps: new Map([
       [ownApp.client_id, ownApp],
       [onlineApp.client_id, onlineApp],
@@ -177,6 +181,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     resetOnlineLimit: () => ctx.online.reset(),
     setTier: (tier) => {
       opts.tier = tier
+    },
+    setThrottle: (bytesPerSec) => {
+      ctx.throttle.bytesPerSec = bytesPerSec || undefined
     },
     setTotalSpace: (bytes, userId) => {
       userOf(userId).totalSpace = bytes

@@ -83,6 +83,7 @@ export async function handlePut(ctx: Ctx, call: Call, key: string): Promise<void
   let head = s.head
   let received = 0
   const dropAfter = ctx.faults.takeDrop('upload')
+  const pace = ctx.throttle.meter()
   const meter = new Transform({
     transform(chunk: Buffer, _enc, done) {
       if (dropAfter !== undefined && received + chunk.length >= dropAfter) {
@@ -94,7 +95,7 @@ export async function handlePut(ctx: Ctx, call: Call, key: string): Promise<void
       received += chunk.length
       sha1.update(chunk)
       md5.update(chunk)
-      done(null, chunk)
+      pace(chunk.length).then(() => done(null, chunk), done)
     },
   })
   const out = createWriteStream(s.file, {flags: 'r+', start: offset})

@@ -28,6 +28,8 @@ export interface EmulatorOptions {
   requireUserAgent?: boolean
   /** minimum size of every part but the last, checked at complete (§5.5); 0 = off */
   minPartSize?: number
+  /** cap each data-plane request (upload part or download) at this many bytes per second */
+  throttleBytesPerSec?: number
   /** fixed credentials for the own app (default: random per start) */
   app?: {client_id: string; client_secret: string}
 }
