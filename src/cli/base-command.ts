@@ -62,9 +62,10 @@ export abstract class AlipanCommand extends Command {
   }
 
   protected context(overrides?: ContextOptions['overrides']): Context {
+    const env = readEnvironment()
     this.contextInstance ??= new Context({
-      env: readEnvironment(),
-      configDir: process.env.ALIPAN_CONFIG_DIR?.trim() || this.config.configDir,
+      env,
+      configDir: env.configDir ?? this.config.configDir,
       userAgent: `alipan/${this.config.version} (${process.platform}; node ${process.version})`,
       signal: this.signal,
       overrides,

@@ -1,3 +1,6 @@
+import {homedir} from 'node:os'
+import {join} from 'node:path'
+
 import {UsageError} from './errors.js'
 
 /** The environment contract (README "Environment variables"): the only seams between the CLI and the service. */
@@ -18,11 +21,17 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
   return {
     apiUrl: baseUrl('ALIPAN_API_URL', env.ALIPAN_API_URL) ?? DEFAULT_API_URL,
     onlineApiUrl: baseUrl('ALIPAN_ONLINE_API_URL', env.ALIPAN_ONLINE_API_URL),
-    configDir: nonEmpty(env.ALIPAN_CONFIG_DIR),
+    configDir: expandHome(nonEmpty(env.ALIPAN_CONFIG_DIR)),
     clientId: nonEmpty(env.ALIPAN_CLIENT_ID),
     clientSecret: nonEmpty(env.ALIPAN_CLIENT_SECRET),
     refreshToken: nonEmpty(env.ALIPAN_REFRESH_TOKEN),
   }
+}
+
+/** `~/x` → `$HOME/x`: CI files set variables without a shell to expand them. */
+export function expandHome(path: string | undefined): string | undefined {
+  if (!path || !/^~(?=$|[\\/])/.test(path)) return path
+  return join(homedir(), path.slice(1))
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -67,11 +67,3 @@ export function redactValue(value: unknown, key?: string): unknown {
   }
   return value
 }
-
-export function redactHeaders(headers: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {}
-  for (const [k, v] of Object.entries(headers)) {
-    out[k] = SECRET_FIELDS.has(k.toLowerCase()) ? REDACTED : typeof v === 'string' ? redactText(v) : v
-  }
-  return out
-}

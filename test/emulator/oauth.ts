@@ -54,7 +54,7 @@ export function qrcode(ctx: Ctx, call: Call, b: Params) {
 }
 
 /** GET /oauth/qrcode/{sid}: the QR image. An SVG naming what the QR would encode. */
-export function qrImage(ctx: Ctx, call: Call) {
+export function qrImage(_ctx: Ctx, call: Call) {
   const sid = call.params[0]
   const content = `https://www.alipan.com/o/oauth/authorize?sid=${sid}`
   const svg =

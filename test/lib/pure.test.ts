@@ -245,3 +245,15 @@ describe('output', () => {
     assert.equal(tty[2], '文件    22')
   })
 })
+
+describe('environment', () => {
+  it('expands a leading ~ in ALIPAN_CONFIG_DIR (CI files have no shell to do it)', async () => {
+    const {readEnvironment} = await import('../../src/lib/env.js')
+    const {homedir} = await import('node:os')
+    assert.equal(readEnvironment({ALIPAN_CONFIG_DIR: '~/.alipan'}).configDir, `${homedir()}/.alipan`)
+    assert.equal(readEnvironment({ALIPAN_CONFIG_DIR: '/abs/~x'}).configDir, '/abs/~x')
+    assert.equal(readEnvironment({}).apiUrl, 'https://openapi.alipan.com')
+    assert.equal(readEnvironment({ALIPAN_API_URL: 'http://127.0.0.1:9/'}).apiUrl, 'http://127.0.0.1:9')
+    assert.throws(() => readEnvironment({ALIPAN_API_URL: 'not a url'}), /not a valid URL/)
+  })
+})

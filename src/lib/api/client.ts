@@ -68,7 +68,7 @@ const RETRYABLE_STATUS = new Set([408, 500, 502, 503, 504])
 
 let gotModule: Promise<typeof import('got')> | undefined
 /** got costs ~130 ms to import: load it only when a command talks to the network. */
-export function loadGot(): Promise<typeof import('got')> {
+function loadGot(): Promise<typeof import('got')> {
   gotModule ??= import('got')
   return gotModule
 }

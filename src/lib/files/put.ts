@@ -277,11 +277,10 @@ async function collect(dir: string, remoteDir: string, jobs: Job[], folders: Set
   for (const entry of entries) {
     const local = join(dir, entry.name)
     const remote = joinRemotePath(remoteDir, entry.name)
-    let info = entry.isSymbolicLink() ? await stat(local).catch(() => undefined) : await lstat(local)
-    if (!info) continue // dangling symlink
-    if (entry.isSymbolicLink() && info.isDirectory()) continue // no loops through linked folders
+    // Symlinks to files are followed; symlinked folders are not (no loops), dangling links skipped.
+    const info = entry.isSymbolicLink() ? await stat(local).catch(() => undefined) : await lstat(local)
+    if (!info || (entry.isSymbolicLink() && info.isDirectory())) continue
     if (info.isDirectory()) await collect(local, remote, jobs, folders, signal)
     else if (info.isFile()) jobs.push({local, size: info.size, mtimeMs: info.mtimeMs, folder: remoteDir, name: entry.name})
-    info = undefined
   }
 }

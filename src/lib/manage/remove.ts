@@ -121,7 +121,7 @@ export async function remove(drive: Drive, options: RemoveOptions): Promise<Remo
         } else {
           if (!(error instanceof AlipanError) || isFatal(error)) throw error
           options.onError?.(path, error)
-          result.error = {code: error.code, message: `${path}: ${error.message}`}
+          result.error = {code: error.code, message: error.message}
         }
       }
     }

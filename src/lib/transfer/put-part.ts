@@ -1,7 +1,6 @@
 import type {Hash} from 'node:crypto'
 import type {Readable} from 'node:stream'
 
-import type {ApiClient} from '../api/client.js'
 import {debug} from '../debug.js'
 import {AlipanError, ExitCode, InterruptedError, NetworkError, isAbortError} from '../errors.js'
 import {redactUrl} from '../redact.js'
