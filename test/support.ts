@@ -139,13 +139,17 @@ async function runInProcess<T>(args: string[], env: Record<string, string | unde
     if (value === undefined) delete process.env[key]
     else process.env[key] = value
   }
+  // node:test sets process.exitCode = 1 once any test fails; start clean so the command's own
+  // code is what we read afterwards (and one failure does not cascade into the next tests).
+  const savedExitCode = process.exitCode
+  process.exitCode = undefined
   try {
     const captured = await captureOutput<T>(() => oclifRun(args, {root: ROOT}))
     const error = captured.error as CliResult['error']
     const exitCode = error ? (error.oclif?.exit ?? error.exitCode ?? 1) : Number(process.exitCode ?? 0)
-    process.exitCode = undefined
     return {stdout: captured.stdout, stderr: captured.stderr, exitCode, result: captured.result, error}
   } finally {
+    process.exitCode = savedExitCode
     for (const [key, value] of saved) {
       if (value === undefined) delete process.env[key]
       else process.env[key] = value
@@ -164,4 +168,33 @@ export function pattern(size: number, seed = 1): Buffer {
     buffer[i] = x & 0xff
   }
   return buffer
+}
+
+export interface PtyStep {
+  /** Regex to wait for in the terminal output (ANSI codes stripped). */
+  expect: string
+  /** Keys to type once it appears… */
+  send?: string
+  /** …or a signal to send instead, e.g. 'SIGINT'. */
+  signal?: 'SIGINT' | 'SIGTERM'
+}
+
+export const KEY = {enter: '\r', down: '\u001B[B', up: '\u001B[A'}
+
+/** Run the CLI in a real pseudo-terminal (test/pty-driver.py), answering prompts step by step. */
+export function runInPty(args: string[], env: Record<string, string | undefined>, steps: PtyStep[], timeoutMs = 30_000): Promise<{status: number | null; output: string; missing?: string}> {
+  const spec = {argv: [process.execPath, BIN, ...args], env: {...childEnv(env), TERM: 'xterm-256color'}, steps, timeout: timeoutMs / 1000}
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn('python3', [join(ROOT, 'test', 'pty-driver.py'), JSON.stringify(spec)], {stdio: ['ignore', 'pipe', 'inherit']})
+    let out = ''
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d))
+    child.on('error', reject)
+    child.on('close', () => {
+      try {
+        resolvePromise(JSON.parse(out))
+      } catch {
+        reject(new Error(`pty driver printed: ${out}`))
+      }
+    })
+  })
 }
