@@ -20,7 +20,7 @@ for (const key of ['ALIPAN_CLIENT_ID', 'ALIPAN_CLIENT_SECRET', 'ALIPAN_REFRESH_T
 const bold = (s: string) => (process.stdout.isTTY ? `\u001B[1m${s}\u001B[0m` : s)
 
 function alipan(...args: string[]): Promise<number> {
-  process.stdout.write(`\n${bold(`$ alipan ${args.map((a) => (/[\s"']/.test(a) ? JSON.stringify(a) : a)).join(' ')}`)}\n`)
+  process.stdout.write(`\n${bold(`$ alipan ${args.map((a) => (/[\s"'*?[\]{}$]/.test(a) ? `'${a.replaceAll("'", "'\\''")}'` : a)).join(' ')}`)}\n`)
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, [join(root, 'bin', 'run.js'), ...args], {env, cwd: work, stdio: ['ignore', 'inherit', 'inherit']})
     child.on('error', fail)
@@ -55,6 +55,16 @@ try {
   const same = readFileSync(join(work, 'restore', '2026', 'video.mp4')).equals(readFileSync(join(photos, '2026', 'video.mp4')))
   process.stdout.write(`\nrestored video.mp4 identical to the original: ${same}\n`)
   await step(0, 'get', '/backups/photos/README.txt', '-')
+
+  // Manage and share
+  await step(0, 'mkdir', '-p', '/albums/2026')
+  await step(0, 'cp', '/backups/photos/2026/summer', '/albums/2026/') // a folder copy: an async task on the service
+  await step(0, 'mv', '/albums/2026/summer/海边.jpg', '/albums/2026/summer/seaside.jpg')
+  await step(0, 'find', '/albums', '--name', '*.jpg')
+  await step(0, 'link', '/backups/photos/README.txt', '--expire', '600')
+  await step(2, 'rm', '/elsewhere/copy.mp4') // no terminal to confirm on → refused without --force
+  await step(0, 'rm', '-f', '/elsewhere/copy.mp4') // to the recycle bin
+  await step(0, 'ls', '-l', '/')
   await step(0, 'quota', '--json')
   process.stdout.write('\nDemo finished: every step behaved as expected.\n')
 } catch (error) {

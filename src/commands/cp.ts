@@ -18,6 +18,8 @@ export default class Cp extends MoveCopyCommand {
 
   static override summary = 'Copy remote files and folders (server-side).'
 
+  static override usage = '<%= command.id %> SRC... DST'
+
   async run(): Promise<MoveCopyResult[]> {
     return this.transfer(copy)
   }

@@ -21,6 +21,8 @@ export default class Mkdir extends FileCommand {
 
   static override summary = 'Create remote folders.'
 
+  static override usage = '<%= command.id %> PATH...'
+
   async run(): Promise<MkdirResult[]> {
     const {argv, flags} = await this.parse(Mkdir)
     const drive = await this.openDrive(flags)

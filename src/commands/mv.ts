@@ -18,6 +18,8 @@ export default class Mv extends MoveCopyCommand {
 
   static override summary = 'Move or rename remote files and folders.'
 
+  static override usage = '<%= command.id %> SRC... DST'
+
   async run(): Promise<MoveCopyResult[]> {
     return this.transfer(move)
   }

@@ -15,13 +15,13 @@ export default class Put extends FileCommand {
     paths: Args.string({description: 'Local files or folders, then the remote destination (last). `-` reads standard input.', required: true}),
   }
 
-  static override description = `REMOTE ending in / or naming an existing folder means "into that folder"; missing remote folders are created. Rapid upload (on by default) sends no data when Alipan already has the content. Large files upload in sequential parts; re-running the same command after an interruption resumes from the parts the server has. Every upload is verified against the SHA-1 computed while reading.
+  static override description = `REMOTE ending in / or naming an existing folder means "into that folder"; missing remote folders are created. A folder goes in as <name> when REMOTE exists and becomes REMOTE when it does not, as with cp -r; a trailing slash on the source (./photos/) uploads its contents instead, which makes a nightly backup command land in the same place every time. Rapid upload (on by default) sends no data when Alipan already has the content. Large files upload in sequential parts; re-running the same command after an interruption resumes from the parts the server has. Every upload is verified against the SHA-1 computed while reading.
 
 Without a terminal, an existing remote name fails the file (exit 6) unless --on-conflict says otherwise: skip (compares size and SHA-1), overwrite (the old file goes to the recycle bin once the new one is complete) or rename.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> report.pdf /docs/',
-    '<%= config.bin %> <%= command.id %> -r ./photos /backups/photos --on-conflict skip',
+    '<%= config.bin %> <%= command.id %> -r ./photos/ /backups/photos --on-conflict skip',
     'tar c data | <%= config.bin %> <%= command.id %> - /backups/data.tar',
     '<%= config.bin %> <%= command.id %> dist/app.zip /releases/v1.2.0/ --json --on-conflict overwrite',
   ]
@@ -37,6 +37,8 @@ Without a terminal, an existing remote name fails the file (exit 6) unless --on-
   static override strict = false
 
   static override summary = 'Upload files or folders.'
+
+  static override usage = '<%= command.id %> LOCAL... REMOTE'
 
   async run(): Promise<PutResult[]> {
     const {argv, flags} = await this.parse(Put)

@@ -30,6 +30,8 @@ export default class Rm extends FileCommand {
 
   static override summary = 'Remove files or folders (to the recycle bin by default).'
 
+  static override usage = '<%= command.id %> PATH...'
+
   async run(): Promise<RemoveResult[]> {
     const {argv, flags} = await this.parse(Rm)
     const drive = await this.openDrive(flags)

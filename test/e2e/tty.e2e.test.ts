@@ -64,6 +64,20 @@ describe('on a terminal (pty)', () => {
     assert.match(r.output, /1 file uploaded/)
   })
 
+  it('rm confirms on a terminal, showing counts and sizes; "no" removes nothing, "yes" trashes', async () => {
+    await f.login()
+    f.emu.fs().put('/tty-rm/keep/a.txt', 'aaaa')
+    f.emu.fs().put('/tty-rm/keep/b.txt', 'bb')
+    const declined = await runInPty(['rm', '-r', '/tty-rm/keep'], f.env, [{expect: 'Move this to the recycle bin\?', send: `n${KEY.enter}`}])
+    assert.equal(declined.status, 0, declined.output)
+    assert.match(declined.output, /\/tty-rm\/keep\/ \(folder: 2 files, 0 folders, 6 B\)/)
+    assert.ok(f.emu.fs().get('/tty-rm/keep/a.txt'), 'nothing removed')
+    const accepted = await runInPty(['rm', '-r', '/tty-rm/keep'], f.env, [{expect: 'Move this to the recycle bin\?', send: `y${KEY.enter}`}])
+    assert.equal(accepted.status, 0, accepted.output)
+    assert.equal(f.emu.fs().get('/tty-rm/keep'), undefined)
+    assert.match(accepted.output, /Restore from the recycle bin in the Alipan app/)
+  })
+
   it('Ctrl-C during login exits 130 and leaves the stored login as it was', async () => {
     await f.login()
     const before = (await new CredentialStore(f.configDir).read())!
