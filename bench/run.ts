@@ -9,7 +9,7 @@
  */
 import {type ChildProcess, spawn} from 'node:child_process'
 import {randomBytes} from 'node:crypto'
-import {closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync} from 'node:fs'
+import {closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync} from 'node:fs'
 import {dirname, join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {parseArgs} from 'node:util'
@@ -125,7 +125,7 @@ async function startEmulator(extra: string[]): Promise<Emu> {
 // ---- fixtures ----
 
 function makeFile(path: string, size: number): void {
-  if (existsSync(path) && readFileSync(path, {flag: 'r'}).length === size) return
+  if (existsSync(path) && statSync(path).size === size) return
   const fd = openSync(path, 'w')
   const chunk = randomBytes(8 * MiB)
   for (let written = 0; written < size; written += chunk.length) {
@@ -362,6 +362,9 @@ async function main(): Promise<void> {
     if (!only || only === 'ls') await benchLs(emu)
   } finally {
     emu.child.kill('SIGTERM')
+    await new Promise((done) => emu.child.once('close', done))
+    // The emulator's blobs and the downloaded copies run to many GiB: keep only the inputs.
+    for (const name of ['emulator', 'got.bin', 'rss-out.bin', 'many']) rmSync(join(WORK, name), {recursive: true, force: true})
   }
   const table = [
     '| benchmark | alipan | baseline | ratio | target | peak RSS | |',

@@ -59,6 +59,8 @@ interface Job {
   /** Remote folder path and the file's name in it. */
   folder: string
   name: string
+  /** Already looked up: the entry at the destination name, or null for "nothing there". */
+  known?: RemoteEntry | null
 }
 
 /**
@@ -92,7 +94,8 @@ export async function put(drive: Drive, options: PutOptions): Promise<PutResult[
       jobs.push({local: source, size: info.size, mtimeMs: info.mtimeMs, folder: remote, name: basename(source)})
     } else {
       const [folder, name] = parentAndName(remote)
-      jobs.push({local: source, size: info.size, mtimeMs: info.mtimeMs, folder, name})
+      // REMOTE was looked up above: no need to ask again what is at that name.
+      jobs.push({local: source, size: info.size, mtimeMs: info.mtimeMs, folder, name, known: existing ?? null})
     }
   }
   if (intoFolder) folders.add(remote)
@@ -114,6 +117,7 @@ export async function put(drive: Drive, options: PutOptions): Promise<PutResult[
   for (const job of jobs) perFolder.set(job.folder, (perFolder.get(job.folder) ?? 0) + 1)
   const listings = new Map<string, Promise<Map<string, RemoteEntry>>>()
   const existingEntry = async (job: Job): Promise<RemoteEntry | undefined> => {
+    if (job.known !== undefined) return job.known ?? undefined
     if (fresh.has(job.folder)) return undefined
     if ((perFolder.get(job.folder) ?? 0) <= LOOKUP_LIMIT) return drive.tryStat(joinRemotePath(job.folder, job.name))
     let listing = listings.get(job.folder)

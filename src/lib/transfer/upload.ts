@@ -4,7 +4,7 @@ import type {Readable} from 'node:stream'
 
 import {ApiError} from '../api/api-error.js'
 import type {ApiClient} from '../api/client.js'
-import {trashFile} from '../api/files.js'
+import {getFile, trashFile} from '../api/files.js'
 import {completeUpload, createFile, listUploadedParts} from '../api/upload.js'
 import type {CheckNameMode, CreateFileRequest, CreateResponse, FileItem} from '../api/wire.js'
 import {debug} from '../debug.js'
@@ -158,10 +158,7 @@ function withProof(base: CreateFileRequest, contentHash: string, proofBytes: Uin
 
 /** A rapid hit exists at once (§5.4); `complete` is idempotent there and returns the file object. */
 async function finishRapid(client: ApiClient, session: {driveId: string; fileId: string; uploadId: string}, signal?: AbortSignal): Promise<FileItem> {
-  if (!session.uploadId) {
-    const {getFile} = await import('../api/files.js')
-    return getFile(client, session.driveId, session.fileId)
-  }
+  if (!session.uploadId) return getFile(client, session.driveId, session.fileId)
   return completeUpload(client, session, {signal})
 }
 
