@@ -23,7 +23,7 @@ const GiB = 1024 ** 3
 
 const {values: args} = parseArgs({options: {quick: {type: 'boolean'}, only: {type: 'string'}, runs: {type: 'string'}}})
 const QUICK = Boolean(args.quick)
-const RUNS = Number(args.runs ?? (QUICK ? 1 : 3))
+const RUNS = Number(args.runs ?? (QUICK ? 1 : 5))
 const BIG = QUICK ? 100 * MiB : GiB
 const HUGE = QUICK ? 200 * MiB : 4 * GiB
 const SMALL_FILES = QUICK ? 40 : 300
@@ -65,7 +65,16 @@ function run(cmd: string, argv: string[], env: NodeJS.ProcessEnv = process.env):
 
 let cliEnv: NodeJS.ProcessEnv = {}
 
+/**
+ * Flush dirty pages before a timed run: otherwise one run pays for the previous run's writeback
+ * (seen here: the same curl -o took 0.9 s or 2.1 s depending on what ran before it).
+ */
+async function settle(): Promise<void> {
+  await run('sync', [])
+}
+
 async function alipan(...argv: string[]): Promise<Timed> {
+  await settle()
   const rssFile = join(WORK, `rss-${process.pid}-${Date.now()}`)
   const result = await run(process.execPath, ['--import', RSS_HOOK, BIN, ...argv], {...cliEnv, ALIPAN_BENCH_RSS_FILE: rssFile})
   if (existsSync(rssFile)) {
@@ -79,6 +88,11 @@ async function alipan(...argv: string[]): Promise<Timed> {
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b)
   return sorted[Math.floor(sorted.length / 2)]
+}
+
+/** `median (min–max)` of timings, so the spread between runs is visible. */
+function spread(values: number[]): string {
+  return `${fmtS(median(values))} (${(Math.min(...values) / 1000).toFixed(2)}–${(Math.max(...values) / 1000).toFixed(2)})`
 }
 
 const fmtS = (ms: number) => `${(ms / 1000).toFixed(2)} s`
@@ -183,6 +197,7 @@ async function benchPut(emu: Emu, token: string, drive: string, file: string): P
       size: BIG,
       part_info_list: [{part_number: 1}],
     })
+    await settle()
     const c = await run('curl', ['-sS', '-f', '-T', file, '-o', '/dev/null', created.part_info_list[0].upload_url])
     if (c.code !== 0) throw new Error(`curl -T failed: ${c.stderr}`)
     curl.push(c.ms)
@@ -191,8 +206,8 @@ async function benchPut(emu: Emu, token: string, drive: string, file: string): P
   const ratio = median(ours) / median(curl)
   rows.push({
     name: `put, new ${BIG / MiB} MiB file (16 MiB parts, SHA-1 verified) vs curl -T`,
-    ours: `${fmtS(median(ours))} (${rate(BIG, median(ours))})`,
-    baseline: `${fmtS(median(curl))} (${rate(BIG, median(curl))})`,
+    ours: `${spread(ours)}, ${rate(BIG, median(ours))}`,
+    baseline: `${spread(curl)}, ${rate(BIG, median(curl))}`,
     ratio: `${ratio.toFixed(2)}×`,
     target: '≤ 1.15×',
     rss: `${rss.toFixed(0)} MB`,
@@ -215,6 +230,7 @@ async function benchGet(emu: Emu, token: string, drive: string, file: string): P
     rss = Math.max(rss, r.rssMb ?? 0)
     const link = await emu.api('/adrive/v1.0/openFile/getDownloadUrl', token, {drive_id: drive, file_id: entry.file_id})
     rmSync(out, {force: true})
+    await settle()
     const c = await run('curl', ['-sS', '-f', '-o', out, link.url])
     if (c.code !== 0) throw new Error(`curl -o failed: ${c.stderr}`)
     curl.push(c.ms)
@@ -223,8 +239,8 @@ async function benchGet(emu: Emu, token: string, drive: string, file: string): P
   const ratio = median(ours) / median(curl)
   rows.push({
     name: `get, ${BIG / MiB} MiB file with SHA-1 check vs curl -o`,
-    ours: `${fmtS(median(ours))} (${rate(BIG, median(ours))})`,
-    baseline: `${fmtS(median(curl))} (${rate(BIG, median(curl))})`,
+    ours: `${spread(ours)}, ${rate(BIG, median(ours))}`,
+    baseline: `${spread(curl)}, ${rate(BIG, median(curl))}`,
     ratio: `${ratio.toFixed(2)}×`,
     target: '≤ 1.15×',
     rss: `${rss.toFixed(0)} MB`,
@@ -245,14 +261,15 @@ async function benchRapid(emu: Emu, file: string): Promise<void> {
     ours.push(r.ms)
     rapid &&= JSON.parse(r.stdout)[0].rapid === true
     bytesIn += (await emu.control('/counters')).bytesIn - before
+    await settle()
     const s = await run('openssl', ['sha1', file])
     sha.push(s.ms)
   }
   const ratio = median(ours) / median(sha)
   rows.push({
     name: `rapid-upload hit, ${BIG / MiB} MiB file vs openssl sha1`,
-    ours: `${fmtS(median(ours))}, ${bytesIn} B on the data plane${rapid ? '' : ' (NOT rapid)'}`,
-    baseline: fmtS(median(sha)),
+    ours: `${spread(ours)}, ${bytesIn} B on the data plane${rapid ? '' : ' (NOT rapid)'}`,
+    baseline: spread(sha),
     ratio: `${ratio.toFixed(2)}×`,
     target: '≤ 1.2×, 0 bytes',
     rss: '',

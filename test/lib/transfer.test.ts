@@ -131,6 +131,22 @@ describe('transfer engine (lib)', () => {
     assert.ok(f.emu.counters.bytesOut < data.length + 1024 * KiB, 'continued instead of starting over')
   })
 
+  it('PartAlreadyExist counts as done: a part the server already has is not an error', async () => {
+    const data = pattern(500 * KiB, 37)
+    const {path, stat} = localFile('already.bin', data)
+    const abort = new AbortController()
+    await assert.rejects(
+      uploadFile(path, stat, target('already.bin'), {rapid: false, partSize: 100 * KiB, resume, signal: abort.signal, onProgress: (p) => p.done > 250 * KiB && abort.abort()}),
+    )
+    // The server forgets to mention its parts: the client re-sends part 1 and meets a real 409.
+    f.emu.faults.inject({path: '/adrive/v1.0/openFile/listUploadedParts', status: 200, body: {uploaded_parts: [], next_part_number_marker: ''}})
+    f.emu.resetCounters()
+    const outcome = await uploadFile(path, stat, target('already.bin'), {rapid: false, partSize: 100 * KiB, resume})
+    assert.equal(outcome.status, 'uploaded')
+    assert.ok(f.emu.log.some((e) => e.method === 'PUT' && e.status === 409), 'the data plane answered PartAlreadyExist')
+    assert.ok(f.emu.fs().read('/already.bin').equals(data), 'and the file still verifies')
+  })
+
   it('a stale resume state (session gone on the server) starts over cleanly', async () => {
     const data = pattern(300 * KiB, 36)
     const {path, stat} = localFile('stale.bin', data)
