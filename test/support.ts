@@ -157,18 +157,8 @@ async function runInProcess<T>(args: string[], env: Record<string, string | unde
   }
 }
 
-/** A deterministic, incompressible-enough buffer for transfer tests. */
-export function pattern(size: number, seed = 1): Buffer {
-  const buffer = Buffer.alloc(size)
-  let x = seed >>> 0 || 1
-  for (let i = 0; i < size; i++) {
-    x ^= x << 13
-    x ^= x >>> 17
-    x ^= x << 5
-    buffer[i] = x & 0xff
-  }
-  return buffer
-}
+/** A deterministic, incompressible-enough buffer for transfer tests (the emulator kit's generator). */
+export {bytes as pattern} from './emulator/kit.js'
 
 export interface PtyStep {
   /** Regex to wait for in the terminal output (ANSI codes stripped). */
