@@ -2,7 +2,6 @@ import {Flags} from '@oclif/core'
 
 import {openDrive} from '../lib/context.js'
 import type {Drive} from '../lib/drive/drive.js'
-import type {AlipanError} from '../lib/errors.js'
 import type {SettingValues} from '../lib/settings.js'
 import {AlipanCommand} from './base-command.js'
 import {canPrompt} from './prompts.js'
@@ -20,18 +19,6 @@ export abstract class FileCommand extends AlipanCommand {
       description: 'Resolve remote paths under this folder id (default: the `root-folder-id` setting, else root).',
       helpGroup: 'GLOBAL',
     }),
-  }
-
-  /**
-   * Some files failed but the others went through: report it and exit with the first failure's
-   * code, still printing the per-file results (with their errors) for --json.
-   */
-  protected exitForFailures(reporter: {failures: readonly AlipanError[]}, total: number): void {
-    const [first] = reporter.failures
-    if (!first) return
-    process.stderr.write(`Error: ${reporter.failures.length} of ${total} ${total === 1 ? 'file' : 'files'} failed${reporter.failures.length === 1 ? `: ${first.message}` : ''}
-`)
-    process.exitCode = first.exitCode
   }
 
   /** The drive, honouring `--drive` / `--root-folder-id` over the settings. */

@@ -40,9 +40,17 @@ export class Failures {
   }
 
   finish(total: number): void {
-    const [first] = this.failures
-    if (!first) return
-    if (total > 1) process.stderr.write(`Error: ${this.failures.length} of ${total} failed.\n`)
-    process.exitCode = first.exitCode
+    exitWithFirstFailure(this.failures, total)
   }
+}
+
+/**
+ * Some items failed but the others went through: the per-item lines are already out, so add a
+ * count when there were several, and exit with the first failure's code (results still print).
+ */
+export function exitWithFirstFailure(failures: readonly AlipanError[], total: number): void {
+  const [first] = failures
+  if (!first) return
+  if (total > 1) process.stderr.write(`Error: ${failures.length} of ${total} failed.\n`)
+  process.exitCode = first.exitCode
 }

@@ -3,6 +3,7 @@ import {Args, Flags} from '@oclif/core'
 import {conflictPrompt} from '../cli/conflict-prompt.js'
 import {FileCommand, conflictFlag, conflictModeOrAsk} from '../cli/file-command.js'
 import {ProgressReporter} from '../cli/progress.js'
+import {exitWithFirstFailure} from '../cli/task-feedback.js'
 import {progressMode, transferFlags} from '../cli/transfer-flags.js'
 import {type GetConflictMode, type GetResult, get} from '../lib/files/get.js'
 import type {LivpFormat} from '../lib/transfer/download.js'
@@ -55,7 +56,7 @@ Live photos (.livp) download as the stream chosen by --livp (default: the livp-f
     } finally {
       reporter.finish()
     }
-    this.exitForFailures(reporter, results.length)
+    exitWithFirstFailure(reporter.failures, results.length)
     // Bytes went to stdout: a JSON document after them would corrupt the stream.
     return toStdout ? (undefined as unknown as GetResult[]) : results
   }

@@ -5,6 +5,7 @@ import {Args, Flags} from '@oclif/core'
 import {conflictPrompt} from '../cli/conflict-prompt.js'
 import {FileCommand, conflictFlag, conflictModeOrAsk} from '../cli/file-command.js'
 import {ProgressReporter} from '../cli/progress.js'
+import {exitWithFirstFailure} from '../cli/task-feedback.js'
 import {progressMode, transferFlags} from '../cli/transfer-flags.js'
 import {type PutConflictMode, type PutResult, put} from '../lib/files/put.js'
 import {parseSize} from '../lib/transfer/part-size.js'
@@ -67,7 +68,7 @@ Without a terminal, an existing remote name fails the file (exit 6) unless --on-
     } finally {
       reporter.finish()
     }
-    this.exitForFailures(reporter, results.length)
+    exitWithFirstFailure(reporter.failures, results.length)
     return results
   }
 }

@@ -159,3 +159,45 @@ describe('first run on a fresh machine', () => {
     }
   })
 })
+
+describe('online token service limits', () => {
+  it('its per-IP limit surfaces as exit 5 with a hint, and the stored login is kept', async () => {
+    const f = await setup({onlineLimit: {max: 1, minutes: 60}})
+    try {
+      await f.login({via: 'online'})
+      const store = new CredentialStore(f.configDir)
+      await store.write({...(await store.read())!, expires_at: Date.now() - 1})
+      const client = await ApiClient.create({apiUrl: f.emu.url, userAgent: 'alipan-test'})
+      const env = {apiUrl: f.emu.url}
+      client.tokens = new Session({store, client, env, onlineUrl: f.emu.onlineUrl})
+      await getDriveInfo(client) // the one allowed renewal
+      const kept = (await store.read())!
+      await store.write({...kept, expires_at: Date.now() - 1})
+      const next = await ApiClient.create({apiUrl: f.emu.url, userAgent: 'alipan-test'})
+      next.tokens = new Session({store, client: next, env, onlineUrl: f.emu.onlineUrl})
+      await assert.rejects(getDriveInfo(next), (error: {exitCode: number; hint?: string}) => error.exitCode === ExitCode.network && /ALIPAN_CLIENT_ID/.test(error.hint ?? ''))
+      assert.equal((await store.read())!.refresh_token, kept.refresh_token, 'the unspent refresh token is still stored')
+    } finally {
+      await f.close()
+    }
+  })
+
+  it('whoami-style profile updates do not rewrite the credential file when nothing changed', async () => {
+    const f = await setup()
+    try {
+      await f.login()
+      const store = new CredentialStore(f.configDir)
+      const client = await ApiClient.create({apiUrl: f.emu.url, userAgent: 'alipan-test'})
+      const session = new Session({store, client, env: {apiUrl: f.emu.url}, onlineUrl: f.emu.onlineUrl})
+      await session.remember({user_name: 'alice'})
+      const written = statSync(store.path).mtimeMs
+      await new Promise((r) => setTimeout(r, 20))
+      await session.remember({user_name: 'alice'})
+      assert.equal(statSync(store.path).mtimeMs, written)
+      await session.remember({user_name: 'alice2'})
+      assert.equal((await store.read())!.user_name, 'alice2')
+    } finally {
+      await f.close()
+    }
+  })
+})

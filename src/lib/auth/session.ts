@@ -71,6 +71,9 @@ export class Session implements TokenSource {
 
   /** Merge facts learned about the user (name, drive ids) into the store without losing a rotation. */
   async remember(profile: Partial<StoredCredentials>): Promise<void> {
+    // Usually nothing is new (whoami on every run): then there is nothing to lock and write.
+    const known = this.memo
+    if (known && Object.entries(profile).every(([key, value]) => known[key as keyof StoredCredentials] === value)) return
     const {store} = this.options
     await withFileLock(store.path, async () => {
       const current = await store.read()
