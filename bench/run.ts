@@ -48,10 +48,33 @@ interface Timed {
   stdout: string
   stderr: string
   rssMb?: number
+  /** CPU (user + system) of the command itself, and of the emulator while it ran. */
+  cpuMs?: number
+  emuCpuMs?: number
 }
+
+/**
+ * CPU time in ms from a /proc/<pid>/stat line: `fields` are 1-based positions after the command
+ * name (utime 14, stime 15; cutime 16, cstime 17 count children already waited for).
+ * Linux only: elsewhere the CPU columns read "n/a".
+ */
+function procCpuMs(pid: number | 'self', fields: [number, number]): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    const ticks = Number(rest[fields[0] - 3]) + Number(rest[fields[1] - 3])
+    return (ticks * 1000) / CLOCK_TICKS
+  } catch {
+    return undefined
+  }
+}
+const CLOCK_TICKS = 100 // USER_HZ: 100 on every Linux that matters here
+let emulatorPid: number | undefined
 
 function run(cmd: string, argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<Timed> {
   return new Promise((done, fail) => {
+    const childrenBefore = procCpuMs('self', [16, 17])
+    const emuBefore = emulatorPid === undefined ? undefined : procCpuMs(emulatorPid, [14, 15])
     const started = performance.now()
     const child = spawn(cmd, argv, {env, stdio: ['ignore', 'pipe', 'pipe']})
     let stdout = ''
@@ -59,7 +82,14 @@ function run(cmd: string, argv: string[], env: NodeJS.ProcessEnv = process.env):
     child.stdout.on('data', (d) => (stdout += d))
     child.stderr.on('data', (d) => (stderr += d))
     child.on('error', fail)
-    child.on('close', (code) => done({ms: performance.now() - started, code, stdout, stderr}))
+    child.on('close', (code) => {
+      const ms = performance.now() - started
+      const childrenAfter = procCpuMs('self', [16, 17])
+      const emuAfter = emulatorPid === undefined ? undefined : procCpuMs(emulatorPid, [14, 15])
+      const cpuMs = childrenBefore === undefined || childrenAfter === undefined ? undefined : childrenAfter - childrenBefore
+      const emuCpuMs = emuBefore === undefined || emuAfter === undefined ? undefined : emuAfter - emuBefore
+      done({ms, code, stdout, stderr, cpuMs, emuCpuMs})
+    })
   })
 }
 
@@ -96,6 +126,15 @@ function spread(values: number[]): string {
 }
 
 const fmtS = (ms: number) => `${(ms / 1000).toFixed(2)} s`
+
+/** `CPU 1.21 s, emulator 3.1–5.6 s`: medians of the command's own CPU and the emulator's range. */
+function cpuNote(runs: Timed[], withEmulator = true): string {
+  const own = runs.map((r) => r.cpuMs).filter((v): v is number => v !== undefined)
+  const emu = runs.map((r) => r.emuCpuMs).filter((v): v is number => v !== undefined)
+  if (own.length === 0) return 'CPU n/a'
+  const emuText = withEmulator && emu.length > 0 ? `, emulator ${(Math.min(...emu) / 1000).toFixed(1)}–${(Math.max(...emu) / 1000).toFixed(1)} s` : ''
+  return `CPU ${fmtS(median(own))}${emuText}`
+}
 const rate = (bytes: number, ms: number) => `${((bytes / MiB) / (ms / 1000)).toFixed(0)} MiB/s`
 
 // ---- emulator ----
@@ -181,11 +220,14 @@ async function login(emu: Emu, configDir: string): Promise<string> {
 async function benchPut(emu: Emu, token: string, drive: string, file: string): Promise<void> {
   const ours: number[] = []
   const curl: number[] = []
+  const oursRuns: Timed[] = []
+  const curlRuns: Timed[] = []
   let rss = 0
   for (let i = 0; i < RUNS; i++) {
     freshen(file)
     const r = await alipan('put', file, `/bench/put-${i}.bin`, '--quiet')
     ours.push(r.ms)
+    oursRuns.push(r)
     rss = Math.max(rss, r.rssMb ?? 0)
     freshen(file)
     const created = await emu.api('/adrive/v1.0/openFile/create', token, {
@@ -201,13 +243,14 @@ async function benchPut(emu: Emu, token: string, drive: string, file: string): P
     const c = await run('curl', ['-sS', '-f', '-T', file, '-o', '/dev/null', created.part_info_list[0].upload_url])
     if (c.code !== 0) throw new Error(`curl -T failed: ${c.stderr}`)
     curl.push(c.ms)
+    curlRuns.push(c)
     await emu.api('/adrive/v1.0/openFile/complete', token, {drive_id: drive, file_id: created.file_id, upload_id: created.upload_id})
   }
   const ratio = median(ours) / median(curl)
   rows.push({
     name: `put, new ${BIG / MiB} MiB file (16 MiB parts, SHA-1 verified) vs curl -T`,
-    ours: `${spread(ours)}, ${rate(BIG, median(ours))}`,
-    baseline: `${spread(curl)}, ${rate(BIG, median(curl))}`,
+    ours: `${spread(ours)}, ${rate(BIG, median(ours))}; ${cpuNote(oursRuns)}`,
+    baseline: `${spread(curl)}, ${rate(BIG, median(curl))}; ${cpuNote(curlRuns)}`,
     ratio: `${ratio.toFixed(2)}×`,
     target: '≤ 1.15×',
     rss: `${rss.toFixed(0)} MB`,
@@ -221,12 +264,15 @@ async function benchGet(emu: Emu, token: string, drive: string, file: string): P
   const entry = await emu.api('/adrive/v1.0/openFile/get_by_path', token, {drive_id: drive, file_path: '/bench/get-source.bin'})
   const ours: number[] = []
   const curl: number[] = []
+  const oursRuns: Timed[] = []
+  const curlRuns: Timed[] = []
   let rss = 0
   const out = join(WORK, 'got.bin')
   for (let i = 0; i < RUNS; i++) {
     rmSync(out, {force: true})
     const r = await alipan('get', '/bench/get-source.bin', out, '--quiet', '--on-conflict', 'overwrite')
     ours.push(r.ms)
+    oursRuns.push(r)
     rss = Math.max(rss, r.rssMb ?? 0)
     const link = await emu.api('/adrive/v1.0/openFile/getDownloadUrl', token, {drive_id: drive, file_id: entry.file_id})
     rmSync(out, {force: true})
@@ -234,13 +280,14 @@ async function benchGet(emu: Emu, token: string, drive: string, file: string): P
     const c = await run('curl', ['-sS', '-f', '-o', out, link.url])
     if (c.code !== 0) throw new Error(`curl -o failed: ${c.stderr}`)
     curl.push(c.ms)
+    curlRuns.push(c)
     await new Promise((r) => setTimeout(r, 1100)) // stay inside getDownloadUrl's 1/s
   }
   const ratio = median(ours) / median(curl)
   rows.push({
     name: `get, ${BIG / MiB} MiB file with SHA-1 check vs curl -o`,
-    ours: `${spread(ours)}, ${rate(BIG, median(ours))}`,
-    baseline: `${spread(curl)}, ${rate(BIG, median(curl))}`,
+    ours: `${spread(ours)}, ${rate(BIG, median(ours))}; ${cpuNote(oursRuns)}`,
+    baseline: `${spread(curl)}, ${rate(BIG, median(curl))}; ${cpuNote(curlRuns)}`,
     ratio: `${ratio.toFixed(2)}×`,
     target: '≤ 1.15×',
     rss: `${rss.toFixed(0)} MB`,
@@ -253,23 +300,27 @@ async function benchRapid(emu: Emu, file: string): Promise<void> {
   await alipan('put', file, '/bench/rapid-source.bin', '--quiet', '--on-conflict', 'overwrite')
   const ours: number[] = []
   const sha: number[] = []
+  const oursRuns: Timed[] = []
+  const shaRuns: Timed[] = []
   let bytesIn = 0
   let rapid = true
   for (let i = 0; i < RUNS; i++) {
     const before = (await emu.control('/counters')).bytesIn
     const r = await alipan('put', file, `/bench/rapid-${i}-${Date.now()}.bin`, '--json')
     ours.push(r.ms)
+    oursRuns.push(r)
     rapid &&= JSON.parse(r.stdout)[0].rapid === true
     bytesIn += (await emu.control('/counters')).bytesIn - before
     await settle()
     const s = await run('openssl', ['sha1', file])
     sha.push(s.ms)
+    shaRuns.push(s)
   }
   const ratio = median(ours) / median(sha)
   rows.push({
     name: `rapid-upload hit, ${BIG / MiB} MiB file vs openssl sha1`,
-    ours: `${spread(ours)}, ${bytesIn} B on the data plane${rapid ? '' : ' (NOT rapid)'}`,
-    baseline: spread(sha),
+    ours: `${spread(ours)}, ${bytesIn} B on the data plane${rapid ? '' : ' (NOT rapid)'}; ${cpuNote(oursRuns, false)}`,
+    baseline: `${spread(sha)}; ${cpuNote(shaRuns, false)}`,
     ratio: `${ratio.toFixed(2)}×`,
     target: '≤ 1.2×, 0 bytes',
     rss: '',
@@ -365,6 +416,7 @@ async function main(): Promise<void> {
   mkdirSync(WORK, {recursive: true})
   rmSync(join(WORK, 'emulator'), {recursive: true, force: true})
   const emu = await startEmulator(['--no-rate-limit'])
+  emulatorPid = emu.child.pid
   try {
     const token = await login(emu, join(WORK, 'config'))
     const drive = (await emu.control('/')).user.default_drive_id

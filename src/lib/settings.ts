@@ -3,6 +3,7 @@ import {join} from 'node:path'
 import {DEFAULT_ONLINE_API_URL, baseUrl} from './env.js'
 import {AlipanError, ExitCode, UsageError} from './errors.js'
 import {ensurePrivateDir} from './auth/credentials.js'
+import {readJsonStore} from './json-file.js'
 
 /**
  * Persistent defaults, mirroring the OpenList "AliyunDrive Open" driver's options. Flags
@@ -73,16 +74,19 @@ export class Settings {
     try {
       this.conf = new Conf<Record<string, unknown>>({cwd: this.dir, configName: 'config', configFileMode: 0o600, projectName: 'alipan'})
     } catch (error) {
-      throw new AlipanError(`The config file ${this.path} is unreadable (${(error as Error).message}).`, ExitCode.usage, {
-        hint: 'fix or delete that file',
-      })
+      throw unreadable(this.path, error)
     }
     return this.conf
   }
 
   /** Every setting, stored value or default, plus which keys were set explicitly. */
   async all(): Promise<{values: SettingValues; explicit: Set<SettingKey>}> {
-    const stored = (await this.open()).store
+    let stored: Record<string, unknown>
+    try {
+      stored = readJsonStore(this.path)
+    } catch (error) {
+      throw unreadable(this.path, error)
+    }
     const values = {} as SettingValues
     const explicit = new Set<SettingKey>()
     for (const key of Object.keys(SETTINGS) as SettingKey[]) {
@@ -114,4 +118,8 @@ export class Settings {
     const {[key]: _removed, ...rest} = conf.store
     conf.store = rest
   }
+}
+
+function unreadable(path: string, error: unknown): AlipanError {
+  return new AlipanError(`The config file ${path} is unreadable (${(error as Error).message}).`, ExitCode.usage, {hint: 'fix or delete that file'})
 }

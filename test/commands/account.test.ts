@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
-import {readFileSync} from 'node:fs'
+import {readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
 import {after, before, beforeEach, describe, it} from 'node:test'
 
 import {CredentialStore} from '../../src/lib/auth/credentials.js'
@@ -23,6 +24,24 @@ describe('account commands', () => {
     assert.equal(r.stdout, '')
     assert.match(r.stderr, /^Error: Not logged in\.\nHint: run `alipan login`/)
     assert.doesNotMatch(r.stderr, /\s+at /, 'no stack trace')
+  })
+
+  it('a damaged credential or config file: one-line error naming it, with a hint, never a stack trace', async () => {
+    writeFileSync(join(f.configDir, 'credentials.json'), '{"refresh_token": ')
+    const r = await f.cli(['whoami'])
+    assert.equal(r.exitCode, 4)
+    assert.match(r.stderr, /^Error: The credential file .*credentials\.json is unreadable .*\nHint: run `alipan logout` and `alipan login` again/)
+    assert.doesNotMatch(r.stderr, /\s+at /)
+    rmSync(join(f.configDir, 'credentials.json'))
+
+    writeFileSync(join(f.configDir, 'config.json'), '[1, 2]')
+    try {
+      const listed = await f.cli(['config', 'list'])
+      assert.equal(listed.exitCode, 2)
+      assert.match(listed.stderr, /^Error: The config file .*config\.json is unreadable \(not a JSON object\)\.\nHint: fix or delete that file/)
+    } finally {
+      rmSync(join(f.configDir, 'config.json'))
+    }
   })
 
   it('--json errors go to stdout as one JSON document', async () => {

@@ -2,6 +2,7 @@ import {mkdirSync, rmSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {AlipanError, ExitCode} from '../errors.js'
+import {readJsonStore} from '../json-file.js'
 import {registerSecret} from '../redact.js'
 
 /**
@@ -47,7 +48,7 @@ type ConfStore = {store: Record<string, unknown>; path: string; clear(): void}
 /**
  * The credential file: `credentials.json` in the config folder, mode 0600, written atomically
  * (conf → atomically: temp file, fsync, rename). Read fresh on every call, because another
- * process may have rotated the refresh token since we last looked.
+ * process may have rotated the refresh token since we last looked; conf is loaded only to write.
  */
 export class CredentialStore {
   private conf?: ConfStore
@@ -71,10 +72,9 @@ export class CredentialStore {
   }
 
   async read(): Promise<StoredCredentials | undefined> {
-    const conf = await this.open()
     let data: Record<string, unknown>
     try {
-      data = conf.store
+      data = readJsonStore(this.path)
     } catch (error) {
       throw corrupt(this.path, error)
     }

@@ -38,13 +38,14 @@ export interface PutResponse {
 
 /**
  * PUT `length` bytes from `chunks` with an explicit Content-Length and no Content-Type (it is part
- * of the URL's signature, §5.6). `onChunk` sees each chunk as it is handed to the socket.
+ * of the URL's signature, §5.6). `onChunk` sees each chunk as it is handed to the socket;
+ * `recycle` gets it back once the socket has written it, so its buffer can be reused.
  */
 export function putChunks(
   url: string,
   length: number,
   chunks: AsyncIterable<Buffer> | Iterable<Buffer>,
-  options: {signal?: AbortSignal; onChunk?: (chunk: Buffer) => void} = {},
+  options: {signal?: AbortSignal; onChunk?: (chunk: Buffer) => void; recycle?: (chunk: Buffer) => void} = {},
 ): Promise<PutResponse> {
   return new Promise((resolve, reject) => {
     const req = open(url, 'PUT', {'content-length': String(length)}, options.signal)
@@ -67,7 +68,9 @@ export function putChunks(
       for await (const chunk of chunks) {
         if (settled) return
         options.onChunk?.(chunk)
-        if (!req.write(chunk)) await new Promise<void>((r, j) => {
+        const recycle = options.recycle
+        const written = recycle ? req.write(chunk, (error) => error || recycle(chunk)) : req.write(chunk)
+        if (!written) await new Promise<void>((r, j) => {
           const onDrain = () => {
             req.off('close', onClose)
             r()

@@ -1,16 +1,16 @@
 import type {Hash} from 'node:crypto'
-import type {Readable} from 'node:stream'
 
 import {debug} from '../debug.js'
 import {AlipanError, ExitCode, InterruptedError, NetworkError, isAbortError} from '../errors.js'
 import {redactUrl} from '../redact.js'
 import {backoffDelay, sleep} from '../time.js'
 import {putChunks} from './data-plane.js'
+import type {BufferPool, FileChunks} from './file-chunks.js'
 import {isExpiredUrlError, parseOssError} from './oss-url.js'
 import type {UploadUrls} from './upload-urls.js'
 
 /** A fresh source of the part's bytes for each attempt (a consumed stream cannot be replayed). */
-export type PartBody = () => Readable | Buffer
+export type PartBody = () => FileChunks | Buffer
 
 export interface PutPartArgs {
   urls: UploadUrls
@@ -19,6 +19,8 @@ export interface PutPartArgs {
   body: PartBody
   /** SHA-1 of everything before this part; copied, so a failed attempt leaves it untouched. */
   hash: Hash
+  /** Where the body's chunks go back once the socket is done with them. */
+  pool?: BufferPool
   signal?: AbortSignal
   onBytes?: (sentInPart: number) => void
 }
@@ -48,6 +50,7 @@ export async function putPart(args: PutPartArgs): Promise<PutPartResult> {
     try {
       response = await putChunks(url, length, chunksOf(source), {
         signal,
+        recycle: args.pool && ((chunk) => args.pool?.give(chunk)),
         onChunk: (chunk) => {
           attemptHash.update(chunk)
           sent += chunk.length
@@ -55,7 +58,7 @@ export async function putPart(args: PutPartArgs): Promise<PutPartResult> {
         },
       })
     } catch (error) {
-      if (!Buffer.isBuffer(source)) source.destroy()
+      if (!Buffer.isBuffer(source)) source.close()
       if (signal?.aborted || isAbortError(error)) throw new InterruptedError()
       const code = (error as {code?: string}).code ?? (error as Error).message
       debug('upload', `part ${n}: ${code}`)
@@ -63,7 +66,7 @@ export async function putPart(args: PutPartArgs): Promise<PutPartResult> {
       await sleep(backoffDelay(failures - 1, 500, 8000), signal)
       continue
     }
-    if (!Buffer.isBuffer(source)) source.destroy()
+    if (!Buffer.isBuffer(source)) source.close()
     const status = response.status
     if (status >= 200 && status < 300) {
       if (sent !== length) throw new AlipanError(`Part ${n}: read ${sent} bytes, expected ${length}: the local file changed during upload.`, ExitCode.unexpected, {code: 'SourceChanged', hint: 'upload it again once it stops changing'})
@@ -88,14 +91,17 @@ export async function putPart(args: PutPartArgs): Promise<PutPartResult> {
   }
 }
 
-function chunksOf(body: Readable | Buffer): AsyncIterable<Buffer> | Iterable<Buffer> {
-  return Buffer.isBuffer(body) ? (body.length > 0 ? [body] : []) : (body as AsyncIterable<Buffer>)
+function chunksOf(body: FileChunks | Buffer): AsyncIterable<Buffer> | Iterable<Buffer> {
+  return Buffer.isBuffer(body) ? (body.length > 0 ? [body] : []) : body
 }
 
 /** The part's bytes hashed without sending them (the server already had them). */
 async function hashAll(args: PutPartArgs): Promise<Hash> {
   const hash = args.hash.copy()
   const source = args.body()
-  for await (const chunk of chunksOf(source)) hash.update(chunk)
+  for await (const chunk of chunksOf(source)) {
+    hash.update(chunk)
+    args.pool?.give(chunk)
+  }
   return hash
 }

@@ -1,5 +1,4 @@
 import type {Hash} from 'node:crypto'
-import {createReadStream} from 'node:fs'
 import type {Readable} from 'node:stream'
 
 import {ApiError} from '../api/api-error.js'
@@ -12,7 +11,7 @@ import {AlipanError, ExitCode, throwIfAborted} from '../errors.js'
 import {hashRangeInto, newSha1, readRange} from './hashing.js'
 import {DEFAULT_PART_SIZE, MAX_PARTS, choosePartSize, partCount, partRange} from './part-size.js'
 import {PRE_HASH_BYTES, proofCodeFromBytes, proofRange, sha1Hex} from './proof.js'
-import {BULK_CHUNK} from './data-plane.js'
+import {BufferPool, FileChunks, UPLOAD_CHUNK} from './file-chunks.js'
 import {type PartBody, putPart} from './put-part.js'
 import type {ResumeStore, UploadKey, UploadState} from './resume-state.js'
 import {UploadUrls} from './upload-urls.js'
@@ -211,16 +210,18 @@ async function sendParts(args: SendPartsArgs): Promise<UploadOutcome> {
   let hash = args.hash
   let bytesSent = 0
   let resyncs = 0
+  const pool = new BufferPool(UPLOAD_CHUNK)
   for (let n = args.firstPart; n <= parts; n++) {
     throwIfAborted(options.signal)
     const {start, end} = partRange(n, partSize, size)
-    const body: PartBody = () => createReadStream(path, {start, end: Math.max(start, end - 1), highWaterMark: BULK_CHUNK})
+    const body: PartBody = () => new FileChunks(path, start, end, pool)
     const result = await putPart({
       urls,
       partNumber: n,
       length: end - start,
       body: end > start ? body : () => Buffer.alloc(0),
       hash,
+      pool,
       signal: options.signal,
       onBytes: (sent) => options.onProgress?.({phase: 'upload', done: start + sent, total: size}),
     })
