@@ -82,6 +82,21 @@ describe('transfer engine (lib)', () => {
     assert.ok(f.emu.fs().read('/changed.bin').equals(changed))
   })
 
+  it('a local file that shrinks during upload fails at once with SourceChanged instead of hanging', async () => {
+    const {path, stat} = localFile('shrinks.bin', pattern(250 * KiB, 34))
+    // As if the file was truncated between stat and the read of its second part.
+    const claimed = {size: 300 * KiB, mtimeMs: stat.mtimeMs}
+    const started = Date.now()
+    await assert.rejects(uploadFile(path, claimed, target('shrinks.bin'), {rapid: false, partSize: 100 * KiB}), (e: Error & {code?: string; exitCode?: number}) => {
+      assert.equal(e.code, 'SourceChanged')
+      assert.equal(e.exitCode, 1)
+      assert.match(e.message, /read 51200 bytes of a part, expected 102400/)
+      return true
+    })
+    assert.ok(Date.now() - started < 5000, 'no wait for a server timeout')
+    assert.equal(f.emu.fs().get('/shrinks.bin'), undefined, 'nothing visible under the name')
+  })
+
   it('an upload URL that expires mid-file is renewed', async () => {
     const data = pattern(400 * KiB, 34)
     const {path, stat} = localFile('expire-up.bin', data)

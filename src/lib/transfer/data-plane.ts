@@ -2,7 +2,7 @@ import {Agent as HttpAgent, type IncomingMessage, type OutgoingHttpHeaders, requ
 import {Agent as HttpsAgent, request as httpsRequest} from 'node:https'
 
 import {debug} from '../debug.js'
-import {InterruptedError} from '../errors.js'
+import {AlipanError, ExitCode, InterruptedError} from '../errors.js'
 import {redactUrl} from '../redact.js'
 
 /**
@@ -14,7 +14,11 @@ import {redactUrl} from '../redact.js'
 
 /** tickstep and OpenDAL send it; harmless for uploads, sometimes required for downloads (§6). */
 export const REFERER = 'https://www.aliyundrive.com/'
-/** Bulk reads are 4 MiB: fewer syscalls and callbacks per GiB than the 64 KiB default. */
+/**
+ * Hashing a file reads 4 MiB at a time, and a download's file sink buffers up to 4 MiB: fewer
+ * syscalls and callbacks per GiB than the 64 KiB default. (Upload parts go out in 64 KiB reads
+ * instead: see file-chunks.ts.)
+ */
 export const BULK_CHUNK = 4 << 20
 
 const httpAgent = new HttpAgent({keepAlive: true, maxSockets: 16})
@@ -65,8 +69,10 @@ export function putChunks(
       }, fail)
     })
     ;(async () => {
+      let sent = 0
       for await (const chunk of chunks) {
         if (settled) return
+        sent += chunk.length
         options.onChunk?.(chunk)
         const recycle = options.recycle
         const written = recycle ? req.write(chunk, (error) => error || recycle(chunk)) : req.write(chunk)
@@ -83,9 +89,19 @@ export function putChunks(
           req.once('close', onClose)
         })
       }
+      // A body that ends short would leave the server waiting for the rest until it times out.
+      if (sent !== length) throw sourceChanged(sent, length)
       req.end()
     })().catch(fail)
     debug('data', `PUT ${redactUrl(url)} ${length} bytes`)
+  })
+}
+
+/** The local file shrank (or grew) while its bytes were being sent. */
+export function sourceChanged(read: number, expected: number): AlipanError {
+  return new AlipanError(`The local file changed during upload: read ${read} bytes of a part, expected ${expected}.`, ExitCode.unexpected, {
+    code: 'SourceChanged',
+    hint: 'upload it again once it stops changing',
   })
 }
 

@@ -4,7 +4,7 @@ import {debug} from '../debug.js'
 import {AlipanError, ExitCode, InterruptedError, NetworkError, isAbortError} from '../errors.js'
 import {redactUrl} from '../redact.js'
 import {backoffDelay, sleep} from '../time.js'
-import {putChunks} from './data-plane.js'
+import {putChunks, sourceChanged} from './data-plane.js'
 import type {BufferPool, FileChunks} from './file-chunks.js'
 import {isExpiredUrlError, parseOssError} from './oss-url.js'
 import type {UploadUrls} from './upload-urls.js'
@@ -60,6 +60,7 @@ export async function putPart(args: PutPartArgs): Promise<PutPartResult> {
     } catch (error) {
       if (!Buffer.isBuffer(source)) source.close()
       if (signal?.aborted || isAbortError(error)) throw new InterruptedError()
+      if ((error as AlipanError).code === 'SourceChanged') throw error
       const code = (error as {code?: string}).code ?? (error as Error).message
       debug('upload', `part ${n}: ${code}`)
       if (++failures >= MAX_FAILURES) throw new NetworkError(`Uploading part ${n} failed ${failures} times (${code}).`, {hint: 'run the same command again: it resumes', cause: error})
@@ -69,7 +70,7 @@ export async function putPart(args: PutPartArgs): Promise<PutPartResult> {
     if (!Buffer.isBuffer(source)) source.close()
     const status = response.status
     if (status >= 200 && status < 300) {
-      if (sent !== length) throw new AlipanError(`Part ${n}: read ${sent} bytes, expected ${length}: the local file changed during upload.`, ExitCode.unexpected, {code: 'SourceChanged', hint: 'upload it again once it stops changing'})
+      if (sent !== length) throw sourceChanged(sent, length)
       return {status: 'sent', hash: attemptHash}
     }
     const oss = parseOssError(response.body)
