@@ -217,18 +217,20 @@ async function login(emu: Emu, configDir: string): Promise<string> {
 
 // ---- benchmarks ----
 
+/** A data-plane row: `ours` against `base`, timed by their medians, with throughput and CPU. */
+function transferRow(name: string, ours: Timed[], base: Timed[], target: number): Row {
+  const ms = (runs: Timed[]) => median(runs.map((r) => r.ms))
+  const cell = (runs: Timed[]) => `${spread(runs.map((r) => r.ms))}, ${rate(BIG, ms(runs))}; ${cpuNote(runs)}`
+  const ratio = ms(ours) / ms(base)
+  return {name, ours: cell(ours), baseline: cell(base), ratio: `${ratio.toFixed(2)}×`, target: `≤ ${target}×`, rss: `${Math.max(0, ...ours.map((r) => r.rssMb ?? 0)).toFixed(0)} MB`, ok: ratio <= target}
+}
+
 async function benchPut(emu: Emu, token: string, drive: string, file: string): Promise<void> {
-  const ours: number[] = []
-  const curl: number[] = []
-  const oursRuns: Timed[] = []
-  const curlRuns: Timed[] = []
-  let rss = 0
+  const ours: Timed[] = []
+  const curl: Timed[] = []
   for (let i = 0; i < RUNS; i++) {
     freshen(file)
-    const r = await alipan('put', file, `/bench/put-${i}.bin`, '--quiet')
-    ours.push(r.ms)
-    oursRuns.push(r)
-    rss = Math.max(rss, r.rssMb ?? 0)
+    ours.push(await alipan('put', file, `/bench/put-${i}.bin`, '--quiet'))
     freshen(file)
     const created = await emu.api('/adrive/v1.0/openFile/create', token, {
       drive_id: drive,
@@ -242,85 +244,55 @@ async function benchPut(emu: Emu, token: string, drive: string, file: string): P
     await settle()
     const c = await run('curl', ['-sS', '-f', '-T', file, '-o', '/dev/null', created.part_info_list[0].upload_url])
     if (c.code !== 0) throw new Error(`curl -T failed: ${c.stderr}`)
-    curl.push(c.ms)
-    curlRuns.push(c)
+    curl.push(c)
     await emu.api('/adrive/v1.0/openFile/complete', token, {drive_id: drive, file_id: created.file_id, upload_id: created.upload_id})
   }
-  const ratio = median(ours) / median(curl)
-  rows.push({
-    name: `put, new ${BIG / MiB} MiB file (16 MiB parts, SHA-1 verified) vs curl -T`,
-    ours: `${spread(ours)}, ${rate(BIG, median(ours))}; ${cpuNote(oursRuns)}`,
-    baseline: `${spread(curl)}, ${rate(BIG, median(curl))}; ${cpuNote(curlRuns)}`,
-    ratio: `${ratio.toFixed(2)}×`,
-    target: '≤ 1.15×',
-    rss: `${rss.toFixed(0)} MB`,
-    ok: ratio <= 1.15,
-  })
+  rows.push(transferRow(`put, new ${BIG / MiB} MiB file (16 MiB parts, SHA-1 verified) vs curl -T`, ours, curl, 1.15))
 }
 
 async function benchGet(emu: Emu, token: string, drive: string, file: string): Promise<void> {
   freshen(file)
   await alipan('put', file, '/bench/get-source.bin', '--quiet', '--on-conflict', 'overwrite')
   const entry = await emu.api('/adrive/v1.0/openFile/get_by_path', token, {drive_id: drive, file_path: '/bench/get-source.bin'})
-  const ours: number[] = []
-  const curl: number[] = []
-  const oursRuns: Timed[] = []
-  const curlRuns: Timed[] = []
-  let rss = 0
+  const ours: Timed[] = []
+  const curl: Timed[] = []
   const out = join(WORK, 'got.bin')
   for (let i = 0; i < RUNS; i++) {
     rmSync(out, {force: true})
-    const r = await alipan('get', '/bench/get-source.bin', out, '--quiet', '--on-conflict', 'overwrite')
-    ours.push(r.ms)
-    oursRuns.push(r)
-    rss = Math.max(rss, r.rssMb ?? 0)
+    ours.push(await alipan('get', '/bench/get-source.bin', out, '--quiet', '--on-conflict', 'overwrite'))
     const link = await emu.api('/adrive/v1.0/openFile/getDownloadUrl', token, {drive_id: drive, file_id: entry.file_id})
     rmSync(out, {force: true})
     await settle()
     const c = await run('curl', ['-sS', '-f', '-o', out, link.url])
     if (c.code !== 0) throw new Error(`curl -o failed: ${c.stderr}`)
-    curl.push(c.ms)
-    curlRuns.push(c)
+    curl.push(c)
     await new Promise((r) => setTimeout(r, 1100)) // stay inside getDownloadUrl's 1/s
   }
-  const ratio = median(ours) / median(curl)
-  rows.push({
-    name: `get, ${BIG / MiB} MiB file with SHA-1 check vs curl -o`,
-    ours: `${spread(ours)}, ${rate(BIG, median(ours))}; ${cpuNote(oursRuns)}`,
-    baseline: `${spread(curl)}, ${rate(BIG, median(curl))}; ${cpuNote(curlRuns)}`,
-    ratio: `${ratio.toFixed(2)}×`,
-    target: '≤ 1.15×',
-    rss: `${rss.toFixed(0)} MB`,
-    ok: ratio <= 1.15,
-  })
+  rows.push(transferRow(`get, ${BIG / MiB} MiB file with SHA-1 check vs curl -o`, ours, curl, 1.15))
 }
 
 async function benchRapid(emu: Emu, file: string): Promise<void> {
   freshen(file)
   await alipan('put', file, '/bench/rapid-source.bin', '--quiet', '--on-conflict', 'overwrite')
-  const ours: number[] = []
-  const sha: number[] = []
-  const oursRuns: Timed[] = []
-  const shaRuns: Timed[] = []
+  const ours: Timed[] = []
+  const sha: Timed[] = []
   let bytesIn = 0
   let rapid = true
   for (let i = 0; i < RUNS; i++) {
     const before = (await emu.control('/counters')).bytesIn
     const r = await alipan('put', file, `/bench/rapid-${i}-${Date.now()}.bin`, '--json')
-    ours.push(r.ms)
-    oursRuns.push(r)
+    ours.push(r)
     rapid &&= JSON.parse(r.stdout)[0].rapid === true
     bytesIn += (await emu.control('/counters')).bytesIn - before
     await settle()
-    const s = await run('openssl', ['sha1', file])
-    sha.push(s.ms)
-    shaRuns.push(s)
+    sha.push(await run('openssl', ['sha1', file]))
   }
-  const ratio = median(ours) / median(sha)
+  const ms = (runs: Timed[]) => runs.map((r) => r.ms)
+  const ratio = median(ms(ours)) / median(ms(sha))
   rows.push({
     name: `rapid-upload hit, ${BIG / MiB} MiB file vs openssl sha1`,
-    ours: `${spread(ours)}, ${bytesIn} B on the data plane${rapid ? '' : ' (NOT rapid)'}; ${cpuNote(oursRuns, false)}`,
-    baseline: `${spread(sha)}; ${cpuNote(shaRuns, false)}`,
+    ours: `${spread(ms(ours))}, ${bytesIn} B on the data plane${rapid ? '' : ' (NOT rapid)'}; ${cpuNote(ours, false)}`,
+    baseline: `${spread(ms(sha))}; ${cpuNote(sha, false)}`,
     ratio: `${ratio.toFixed(2)}×`,
     target: '≤ 1.2×, 0 bytes',
     rss: '',

@@ -204,7 +204,8 @@ function sameDriveOnly(drive: Drive, b: Params): void {
   if (to && to !== drive.id) throw invalidParam('to_drive_id', 'only the same drive is supported')
 }
 
-export function move(ctx: Ctx, p: Principal, b: Params) {
+/** What move and copy both check: one drive, a live source other than the root, a live folder it may go into. */
+function sourceAndTarget(ctx: Ctx, p: Principal, b: Params): {drive: Drive; n: FileNode; toParent: string} {
   const drive = ctx.users.driveFor(p, b.optStr('drive_id'))
   sameDriveOnly(drive, b)
   const id = b.str('file_id')
@@ -212,6 +213,11 @@ export function move(ctx: Ctx, p: Principal, b: Params) {
   const n = liveNode(drive, id)
   const toParent = liveParent(drive, b.str('to_parent_file_id'), 'to_parent_file_id')
   checkTarget(drive, n, toParent)
+  return {drive, n, toParent}
+}
+
+export function move(ctx: Ctx, p: Principal, b: Params) {
+  const {drive, n, toParent} = sourceAndTarget(ctx, p, b)
   const mode = b.oneOf('check_name_mode', NAME_MODES, 'refuse') // both SDKs default to refuse (§4.11)
   let name = n.name
   if (drive.findChild(toParent, name, n.file_id)) {
@@ -239,13 +245,7 @@ function copyTree(ctx: Ctx, drive: Drive, src: FileNode, parentId: string, name:
 }
 
 export function copy(ctx: Ctx, p: Principal, b: Params) {
-  const drive = ctx.users.driveFor(p, b.optStr('drive_id'))
-  sameDriveOnly(drive, b)
-  const id = b.str('file_id')
-  if (id === ROOT) throw invalidParam('file_id')
-  const n = liveNode(drive, id)
-  const toParent = liveParent(drive, b.str('to_parent_file_id'), 'to_parent_file_id')
-  checkTarget(drive, n, toParent)
+  const {drive, n, toParent} = sourceAndTarget(ctx, p, b)
   const autoRename = b.optBool('auto_rename') ?? false
   // copying into the same folder needs auto_rename (§4.12)
   if (toParent === n.parent_file_id && !autoRename) {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import {readFileSync, readdirSync, statSync, writeFileSync} from 'node:fs'
+import {readFileSync, readdirSync, readlinkSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {after, before, beforeEach, describe, it} from 'node:test'
 
@@ -116,6 +116,42 @@ describe('transfer engine (lib)', () => {
     assert.ok(expired.length >= 1, 'the data plane said "expired" at least once')
     assert.ok((f.emu.counters.requests['/adrive/v1.0/openFile/getUploadUrl'] ?? 0) >= 1, 'new URLs were fetched')
     assert.ok(f.emu.fs().read('/expire-up.bin').equals(data))
+  })
+
+  it('a part refused before its body is read (expired URL) stops sending at once and leaves no open file', async () => {
+    // Parts far bigger than the socket buffers: the 403 arrives while most of the part is unsent.
+    const MiB = 1024 * KiB
+    const data = pattern(24 * MiB, 36)
+    const {path, stat} = localFile('expire-big.bin', data)
+    let advanced = false
+    let last = 0
+    let refusedAttemptReached: number | undefined
+    const outcome = await uploadFile(path, stat, target('expire-big.bin'), {
+      rapid: false,
+      partSize: 12 * MiB,
+      onProgress: (p) => {
+        if (p.phase !== 'upload') return
+        if (p.done < last) refusedAttemptReached ??= last // a retry starts the part again
+        last = p.done
+        if (!advanced && p.done >= 12 * MiB) {
+          advanced = true
+          f.emu.advanceTime(2 * 3600 * 1000)
+        }
+      },
+    })
+    assert.equal(outcome.status, 'uploaded')
+    assert.ok(f.emu.log.some((e) => e.method === 'PUT' && e.status === 403), 'a PUT was refused as expired')
+    assert.ok(refusedAttemptReached !== undefined && refusedAttemptReached < 20 * MiB, `the refused attempt went on to ${refusedAttemptReached} bytes`)
+    if (process.platform !== 'linux') return // the open-file check reads /proc/self/fd
+    const open = readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return readlinkSync(join('/proc/self/fd', fd)) === path
+      } catch {
+        return false
+      }
+    })
+    assert.deepEqual(open, [], 'the local file is closed once the upload is done')
+    assert.ok(f.emu.fs().read('/expire-big.bin').equals(data))
   })
 
   it('a download URL that expires mid-file is renewed and the download continues with Range', async () => {

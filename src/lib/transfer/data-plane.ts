@@ -60,21 +60,25 @@ export function putChunks(
       req.destroy()
       reject(options.signal?.aborted ? new InterruptedError() : error)
     }
+    let bodySent = false
     req.on('error', fail)
     req.on('response', (response) => {
       readBody(response).then((body) => {
         if (settled) return
         settled = true
+        // An answer before the whole body went out (an expired URL, a refused part): stop sending
+        // the rest rather than push it into the void, which also ends the loop below.
+        if (!bodySent) req.destroy()
         resolve({status: response.statusCode ?? 0, body})
       }, fail)
     })
+    const {recycle} = options
     ;(async () => {
       let sent = 0
       for await (const chunk of chunks) {
         if (settled) return
         sent += chunk.length
         options.onChunk?.(chunk)
-        const recycle = options.recycle
         const written = recycle ? req.write(chunk, (error) => error || recycle(chunk)) : req.write(chunk)
         if (!written) await new Promise<void>((r, j) => {
           const onDrain = () => {
@@ -92,6 +96,7 @@ export function putChunks(
       // A body that ends short would leave the server waiting for the rest until it times out.
       if (sent !== length) throw sourceChanged(sent, length)
       req.end()
+      bodySent = true
     })().catch(fail)
     debug('data', `PUT ${redactUrl(url)} ${length} bytes`)
   })

@@ -42,18 +42,12 @@ export const UPLOAD_CHUNK = 64 * 1024
  * one is consumed. The consumer owns each chunk until it gives it back to the pool.
  */
 export class FileChunks implements AsyncIterable<Buffer> {
-  private closed = false
-
   constructor(
     private readonly path: string,
     private readonly start: number,
     private readonly end: number,
     private readonly pool: BufferPool,
   ) {}
-
-  close(): void {
-    this.closed = true
-  }
 
   async *[Symbol.asyncIterator](): AsyncIterator<Buffer> {
     if (this.end <= this.start) return
@@ -68,7 +62,7 @@ export class FileChunks implements AsyncIterable<Buffer> {
     let inFlight = true
     try {
       let position = this.start
-      while (!this.closed) {
+      for (;;) {
         const chunk = await next
         inFlight = false
         if (chunk.length === 0) return // the file shrank: the caller sees a short part

@@ -5,12 +5,12 @@ import {AlipanError, ExitCode, InterruptedError, NetworkError, isAbortError} fro
 import {redactUrl} from '../redact.js'
 import {backoffDelay, sleep} from '../time.js'
 import {putChunks, sourceChanged} from './data-plane.js'
-import type {BufferPool, FileChunks} from './file-chunks.js'
+import type {BufferPool} from './file-chunks.js'
 import {isExpiredUrlError, parseOssError} from './oss-url.js'
 import type {UploadUrls} from './upload-urls.js'
 
 /** A fresh source of the part's bytes for each attempt (a consumed stream cannot be replayed). */
-export type PartBody = () => FileChunks | Buffer
+export type PartBody = () => AsyncIterable<Buffer> | Buffer
 
 export interface PutPartArgs {
   urls: UploadUrls
@@ -36,7 +36,7 @@ const MAX_RENEWALS = 3
  * the data plane says it expired. PartAlreadyExist (409) means a previous attempt got through.
  */
 export async function putPart(args: PutPartArgs): Promise<PutPartResult> {
-  const {urls, partNumber: n, length, signal} = args
+  const {urls, partNumber: n, length, signal, pool} = args
   let failures = 0
   let renewals = 0
   let renew = false
@@ -50,7 +50,7 @@ export async function putPart(args: PutPartArgs): Promise<PutPartResult> {
     try {
       response = await putChunks(url, length, chunksOf(source), {
         signal,
-        recycle: args.pool && ((chunk) => args.pool?.give(chunk)),
+        recycle: pool && ((chunk) => pool.give(chunk)),
         onChunk: (chunk) => {
           attemptHash.update(chunk)
           sent += chunk.length
@@ -58,7 +58,6 @@ export async function putPart(args: PutPartArgs): Promise<PutPartResult> {
         },
       })
     } catch (error) {
-      if (!Buffer.isBuffer(source)) source.close()
       if (signal?.aborted || isAbortError(error)) throw new InterruptedError()
       if ((error as AlipanError).code === 'SourceChanged') throw error
       const code = (error as {code?: string}).code ?? (error as Error).message
@@ -67,7 +66,6 @@ export async function putPart(args: PutPartArgs): Promise<PutPartResult> {
       await sleep(backoffDelay(failures - 1, 500, 8000), signal)
       continue
     }
-    if (!Buffer.isBuffer(source)) source.close()
     const status = response.status
     if (status >= 200 && status < 300) {
       if (sent !== length) throw sourceChanged(sent, length)
@@ -92,7 +90,7 @@ export async function putPart(args: PutPartArgs): Promise<PutPartResult> {
   }
 }
 
-function chunksOf(body: FileChunks | Buffer): AsyncIterable<Buffer> | Iterable<Buffer> {
+function chunksOf(body: AsyncIterable<Buffer> | Buffer): AsyncIterable<Buffer> | Iterable<Buffer> {
   return Buffer.isBuffer(body) ? (body.length > 0 ? [body] : []) : body
 }
 
