@@ -2,7 +2,7 @@ import {Command, Flags, Interfaces} from '@oclif/core'
 
 import {debug, debugEnabledByEnv, setDebug} from '../lib/debug.js'
 import {readEnvironment} from '../lib/env.js'
-import {AlipanError, ExitCode, InterruptedError, isAbortError} from '../lib/errors.js'
+import {AlipanError, ExitCode, InterruptedError, asLocalFsError, isAbortError} from '../lib/errors.js'
 import {Context, type ContextOptions} from '../lib/context.js'
 import {redactText} from '../lib/redact.js'
 
@@ -119,6 +119,9 @@ export interface Spinner {
 const silentSpinner: Spinner = {text: '', succeed() {}, fail() {}, stop() {}}
 
 function describe(error: Error & {oclif?: {exit?: number}; code?: unknown}, aborted: boolean) {
+  // A local file-system error nobody wrapped is still the user's to fix, not a bug (exit 9).
+  const local = asLocalFsError(error, undefined, 'accessing')
+  if (local !== error) error = local as AlipanError
   if (error instanceof AlipanError) {
     return {exitCode: error.exitCode, message: redactText(error.message), hint: error.hint, code: error.code}
   }

@@ -12,6 +12,7 @@ export const ExitCode = {
   conflict: 6,
   quota: 7,
   notReady: 8,
+  localFs: 9,
   interrupted: 130,
 } as const
 
@@ -78,6 +79,47 @@ export class NotReadyError extends AlipanError {
   constructor(message: string, options?: AlipanErrorOptions) {
     super(message, ExitCode.notReady, options)
   }
+}
+
+/** The local file system refused (full, read-only, no permission, too many open files): the user's to fix. */
+export class LocalFsError extends AlipanError {
+  readonly path?: string
+
+  constructor(message: string, options?: AlipanErrorOptions & {path?: string}) {
+    super(message, ExitCode.localFs, options)
+    this.path = options?.path
+  }
+}
+
+const LOCAL_FS_ERRORS: Record<string, {what: string; hint: string}> = {
+  ENOSPC: {what: 'no space left on the device', hint: 'free some space there (a `.part` file is kept, so re-running resumes)'},
+  EDQUOT: {what: 'the disk quota is exhausted', hint: 'free some space within your quota and run the command again'},
+  EROFS: {what: 'the file system is read-only', hint: 'choose a writable location'},
+  EACCES: {what: 'permission denied', hint: 'check the permissions of that path, or choose another'},
+  EPERM: {what: 'operation not permitted', hint: 'check the permissions of that path, or choose another'},
+  EMFILE: {what: 'too many open files', hint: 'raise the open-file limit (`ulimit -n`) or use fewer --transfers'},
+  ENFILE: {what: 'too many open files in the system', hint: 'close other programs or raise the system-wide limit'},
+  ENAMETOOLONG: {what: 'the name is too long for the local file system', hint: 'download it under a shorter name'},
+  EFBIG: {what: 'the file is too large for the local file system', hint: 'choose a location on a file system that holds large files'},
+}
+
+/** The errno code of a Node file-system error that the user must fix locally, if it is one. */
+export function localFsCode(error: unknown): string | undefined {
+  const code = (error as {code?: unknown} | undefined)?.code
+  return typeof code === 'string' && Object.hasOwn(LOCAL_FS_ERRORS, code) ? code : undefined
+}
+
+/**
+ * A Node file-system error as a one-line message naming the path, with what to do (exit 9).
+ * Anything else is returned unchanged, so callers can wrap every local write with it.
+ */
+export function asLocalFsError(error: unknown, path?: string, action = 'writing'): unknown {
+  if (error instanceof AlipanError) return error
+  const code = localFsCode(error)
+  if (!code) return error
+  const where = path ?? (error as {path?: string}).path
+  const {what, hint} = LOCAL_FS_ERRORS[code]
+  return new LocalFsError(`${action[0].toUpperCase()}${action.slice(1)}${where ? ` ${where}` : ''} failed: ${what} (${code}).`, {code, hint, path: where, cause: error})
 }
 
 export class InterruptedError extends AlipanError {

@@ -1,10 +1,24 @@
 import {UsageError} from '../errors.js'
 
+/** Remote paths may be written `alipan:/backups/x`, as with `s3://`; `sync` needs it to tell the sides apart. */
+export const REMOTE_PREFIX = 'alipan:'
+
+export function hasRemotePrefix(path: string): boolean {
+  return path.startsWith(REMOTE_PREFIX)
+}
+
+/** `alipan:/x` → `/x`; anything else unchanged. */
+export function stripRemotePrefix(path: string): string {
+  return hasRemotePrefix(path) ? path.slice(REMOTE_PREFIX.length) : path
+}
+
 /**
  * Remote paths are absolute POSIX-style (`/backups/2026/db.tar`) relative to the configured root
- * folder. Names may hold spaces, quotes and any Unicode, but never `/` (§1.3).
+ * folder, optionally prefixed `alipan:`. Names may hold spaces, quotes and any Unicode, but never
+ * `/` (§1.3).
  */
 export function normalizeRemotePath(path: string): string {
+  path = stripRemotePrefix(path)
   if (!path.startsWith('/')) path = `/${path}`
   const segments: string[] = []
   for (const part of path.split('/')) {

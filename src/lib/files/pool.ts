@@ -25,9 +25,13 @@ export async function runPool<T, R>(items: readonly T[], concurrency: number, si
   return results
 }
 
+/** Local failures that doom every other file too: the disk is full or read-only. */
+const FATAL_LOCAL = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EMFILE', 'ENFILE'])
+
 /** Failures that affect every file, not just one: stop the whole job. */
 export function isFatal(error: unknown): boolean {
   if (!(error instanceof AlipanError)) return true
+  if (error.exitCode === ExitCode.localFs) return FATAL_LOCAL.has(error.code)
   const fatalCodes: number[] = [ExitCode.auth, ExitCode.network, ExitCode.quota, ExitCode.interrupted]
   return fatalCodes.includes(error.exitCode)
 }

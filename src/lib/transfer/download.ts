@@ -9,7 +9,7 @@ import {getDownloadUrl} from '../api/files.js'
 import type {DownloadUrlResponse} from '../api/wire.js'
 import {debug} from '../debug.js'
 import type {RemoteEntry} from '../drive/drive.js'
-import {AlipanError, ExitCode, InterruptedError, NetworkError, UsageError, isAbortError, throwIfAborted} from '../errors.js'
+import {AlipanError, ExitCode, InterruptedError, NetworkError, UsageError, asLocalFsError, isAbortError, throwIfAborted} from '../errors.js'
 import {backoffDelay, sleep} from '../time.js'
 import {hashRangeInto, newSha1} from './hashing.js'
 import {isConcurrencyError, isExpiredUrlError, parseOssError, urlExpiresSoon} from './oss-url.js'
@@ -261,7 +261,7 @@ function copyInto(
           await closed
         } else if (sink.writableNeedDrain) await settled(sink, 'drain')
       }
-      if (sinkError) reject(new AlipanError(`Writing failed: ${(sinkError as Error).message}`, ExitCode.unexpected, {code: (sinkError as {code?: string}).code ?? 'WriteFailed', cause: sinkError}))
+      if (sinkError) reject(sinkFailure(sinkError, (sink as {path?: string}).path))
       else resolve({received, failure})
     }
     const onData = (chunk: Buffer) => {
@@ -290,6 +290,13 @@ function copyInto(
       void finish()
     })
   })
+}
+
+/** A failed write: a full or read-only disk is the user's to fix (exit 9); anything else is unexpected. */
+function sinkFailure(error: unknown, path: string | undefined): AlipanError {
+  const local = asLocalFsError(error, path)
+  if (local instanceof AlipanError) return local
+  return new AlipanError(`Writing${path ? ` ${path}` : ''} failed: ${(error as Error).message}`, ExitCode.unexpected, {code: (error as {code?: string}).code ?? 'WriteFailed', cause: error})
 }
 
 /** Resolves on `event` or on an error (reported separately), removing both listeners either way. */
