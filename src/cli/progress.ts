@@ -39,8 +39,11 @@ export class ProgressReporter implements TransferEvents {
 
   constructor(
     private readonly mode: ProgressMode,
-    private readonly verb: 'uploaded' | 'downloaded',
+    /** `uploaded`, `downloaded`; empty when labels say what happened (sync: `new a.txt`). */
+    private readonly verb: string,
     private readonly out: NodeJS.WritableStream = process.stderr,
+    /** false: the command prints a summary of its own. */
+    private readonly summarize = true,
   ) {
     if (mode === 'bars') {
       this.timer = setInterval(() => this.draw(), FRAME_MS)
@@ -67,13 +70,21 @@ export class ProgressReporter implements TransferEvents {
     this.counts.bytes += info.size
     if (info.rapid) this.counts.rapid++
     const notes = [humanSize(info.size), info.rapid ? 'rapid upload' : '', info.resumedParts ? `resumed after ${info.resumedParts} parts` : '', info.resumedBytes ? `resumed at ${humanSize(info.resumedBytes)}` : '']
-    this.line(`${this.verb} ${label} (${notes.filter(Boolean).join(', ')})`, 'lines')
+    this.line(`${this.verb ? `${this.verb} ` : ''}${label} (${notes.filter(Boolean).join(', ')})`, 'lines')
   }
 
   skip(label: string, reason: 'identical' | 'differs'): void {
     this.active.delete(label)
     this.counts.skipped++
     this.line(reason === 'identical' ? `skipped ${label} (identical)` : `skipped ${label} (exists and differs; --on-conflict overwrite replaces it)`, 'lines')
+  }
+
+  leftOut(path: string, reason: string): void {
+    this.line(`skipped ${path}: ${reason}`, 'lines')
+  }
+
+  dismiss(label: string): void {
+    this.active.delete(label)
   }
 
   fail(label: string, error: AlipanError): void {
@@ -88,7 +99,7 @@ export class ProgressReporter implements TransferEvents {
     if (this.timer) clearInterval(this.timer)
     this.clear()
     const summary: Summary = {...this.counts, seconds: (Date.now() - this.started) / 1000}
-    if (this.mode !== 'quiet' && summary.files + summary.skipped + summary.failed > 0) {
+    if (this.summarize && this.mode !== 'quiet' && summary.files + summary.skipped + summary.failed > 0) {
       const parts = [`${summary.files} ${summary.files === 1 ? 'file' : 'files'} ${this.verb}`, humanSize(summary.bytes)]
       if (summary.rapid) parts.push(`${summary.rapid} rapid`)
       if (summary.skipped) parts.push(`${summary.skipped} skipped`)
@@ -96,6 +107,11 @@ export class ProgressReporter implements TransferEvents {
       this.out.write(`${parts.join(', ')} in ${humanDuration(summary.seconds * 1000)}\n`)
     }
     return summary
+  }
+
+  /** A line of its own (`delete a/`, `skipped x: FIFO`), above the bars; not in quiet mode. */
+  note(text: string): void {
+    this.line(text, 'lines')
   }
 
   /** Print a finished-file line above the bars. `minimum`: the quietest mode that still shows it. */

@@ -16,3 +16,14 @@ export function progressMode(flags: {progress?: boolean; quiet?: boolean}, json:
   if (flags.progress || (process.stderr.isTTY && !json)) return 'bars'
   return json ? 'quiet' : 'lines'
 }
+
+/** Filters for put -r, get -r and sync: gitignore-style, relative to the folder transferred. */
+export const filterFlags = {
+  exclude: Flags.string({description: 'Leave out paths matching this gitignore-style pattern (repeatable; `dir/` matches folders only, `**` spans folders).', multiple: true}),
+  include: Flags.string({description: 'Take only files matching this pattern (repeatable); folders are still searched.', multiple: true}),
+  'exclude-from': Flags.string({description: 'Read exclude patterns from a file, one per line (# comments).', multiple: true}),
+}
+
+export function filterRules(flags: {exclude?: string[]; include?: string[]; 'exclude-from'?: string[]}) {
+  return {exclude: flags.exclude, include: flags.include, excludeFrom: flags['exclude-from']}
+}

@@ -4,7 +4,7 @@ import {conflictPrompt} from '../cli/conflict-prompt.js'
 import {FileCommand, conflictFlag, conflictModeOrAsk} from '../cli/file-command.js'
 import {ProgressReporter} from '../cli/progress.js'
 import {exitWithFirstFailure} from '../cli/task-feedback.js'
-import {progressMode, transferFlags} from '../cli/transfer-flags.js'
+import {filterFlags, filterRules, progressMode, transferFlags} from '../cli/transfer-flags.js'
 import {type GetConflictMode, type GetResult, get} from '../lib/files/get.js'
 import type {LivpFormat} from '../lib/transfer/download.js'
 
@@ -26,6 +26,7 @@ Live photos (.livp) download as the stream chosen by --livp (default: the livp-f
 
   static override flags = {
     ...transferFlags,
+    ...filterFlags,
     'on-conflict': conflictFlag(['fail', 'skip', 'overwrite'], 'a local file of the same name'),
     livp: Flags.string({description: 'Which stream of a live photo to download.', options: ['jpeg', 'mov']}),
   }
@@ -50,6 +51,7 @@ Live photos (.livp) download as the stream chosen by --livp (default: the livp-f
         ask: conflictPrompt(['skip', 'overwrite']),
         livp: (flags.livp ?? settings['livp-format']) as LivpFormat,
         transfers: flags.transfers,
+        filter: filterRules(flags),
         signal: this.signal,
         events: reporter,
       })

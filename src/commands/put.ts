@@ -6,7 +6,7 @@ import {conflictPrompt} from '../cli/conflict-prompt.js'
 import {FileCommand, conflictFlag, conflictModeOrAsk} from '../cli/file-command.js'
 import {ProgressReporter} from '../cli/progress.js'
 import {exitWithFirstFailure} from '../cli/task-feedback.js'
-import {progressMode, transferFlags} from '../cli/transfer-flags.js'
+import {filterFlags, filterRules, progressMode, transferFlags} from '../cli/transfer-flags.js'
 import {type PutConflictMode, type PutResult, put} from '../lib/files/put.js'
 import {parseSize} from '../lib/transfer/part-size.js'
 import {ResumeStore} from '../lib/transfer/resume-state.js'
@@ -29,6 +29,9 @@ Without a terminal, an existing remote name fails the file (exit 6) unless --on-
 
   static override flags = {
     ...transferFlags,
+    ...filterFlags,
+    checksum: Flags.boolean({char: 'c', description: 'With --on-conflict skip: compare by SHA-1 instead of size and modification time.'}),
+    'follow-links': Flags.boolean({char: 'L', description: 'Follow symlinks inside folders (they are skipped, with a notice, otherwise).'}),
     'on-conflict': conflictFlag(['fail', 'skip', 'overwrite', 'rename'], 'a remote file of the same name'),
     rapid: Flags.boolean({allowNo: true, description: 'Try rapid upload by SHA-1 + proof code (default: the rapid-upload setting, on).'}),
     'part-size': Flags.string({description: 'Multipart part size, 100KiB–5GiB (default 16MiB, grown to stay within 10,000 parts).'}),
@@ -62,6 +65,9 @@ Without a terminal, an existing remote name fails the file (exit 6) unless --on-
         transfers: flags.transfers,
         internalUpload: flags['internal-upload'] ?? settings['internal-upload'] === 'on',
         resume: new ResumeStore(join(this.context().configDir, 'transfers')),
+        compare: flags.checksum ? 'checksum' : 'default',
+        filter: filterRules(flags),
+        followLinks: flags['follow-links'],
         signal: this.signal,
         events: reporter,
       })

@@ -7,7 +7,11 @@ export interface TransferEvents {
   progress?(label: string, progress: TransferProgress): void
   done?(label: string, info: {size: number; rapid: boolean; bytes: number; resumedParts?: number; resumedBytes?: number}): void
   skip?(label: string, reason: 'identical' | 'differs'): void
+  /** A local entry left out on purpose: a FIFO, socket or device, a symlink without -L. */
+  leftOut?(path: string, reason: string): void
   fail?(label: string, error: AlipanError): void
+  /** The work behind `label` ended without a line of its own (a check that found nothing to do). */
+  dismiss?(label: string): void
 }
 
 export type ConflictChoice = 'fail' | 'skip' | 'overwrite' | 'rename'

@@ -3,13 +3,16 @@ import {dirname, resolve, sep} from 'node:path'
 import type {Writable} from 'node:stream'
 
 import type {Drive, RemoteEntry} from '../drive/drive.js'
-import {AlipanError, ConflictError, UsageError, throwIfAborted} from '../errors.js'
+import {AlipanError, ConflictError, UsageError, asLocalFsError} from '../errors.js'
 import {sha1File} from '../transfer/hashing.js'
 import {DOWNLOAD_SLOTS, type LivpFormat, downloadToFile, downloadToStream, isLivePhoto, livpLocalName} from '../transfer/download.js'
 import {localPathUnder, safeLocalName} from '../transfer/local-names.js'
 import {Semaphore} from '../transfer/semaphore.js'
+import {compareFiles, remoteMtimeMs} from './compare.js'
 import type {ConflictResolver, TransferEvents} from './events.js'
+import {type FilterRules, buildFilter} from './filter.js'
 import {isFatal, runPool} from './pool.js'
+import {walkRemote} from './remote-walk.js'
 
 export type GetConflictMode = 'fail' | 'skip' | 'overwrite'
 
@@ -22,6 +25,7 @@ export interface GetOptions {
   ask?: ConflictResolver
   livp: LivpFormat
   transfers?: number
+  filter?: FilterRules
   stdout?: Writable
   signal?: AbortSignal
   events?: TransferEvents
@@ -67,16 +71,17 @@ export async function get(drive: Drive, options: GetOptions): Promise<GetResult[
   }
 
   const jobs: Job[] = []
+  const refused: GetResult[] = []
   if (entry.type === 'file') {
     jobs.push({entry, local: await fileDestination(entry, options)})
   } else {
     if (!options.recursive) throw new UsageError(`${entry.path} is a folder.`, {hint: 'use -r to download folders'})
     const root = await folderDestination(entry, options.local)
-    await mkdir(root, {recursive: true})
-    await collect(drive, entry, root, [], jobs, options.livp, options.signal)
+    await localWrite(root, 'creating', () => mkdir(root, {recursive: true}))
+    refused.push(...(await collect(drive, entry, root, jobs, options)))
   }
 
-  return runPool(jobs, Math.min(options.transfers ?? DOWNLOAD_SLOTS, DOWNLOAD_SLOTS), options.signal, async (job) => {
+  const results = await runPool(jobs, Math.min(options.transfers ?? DOWNLOAD_SLOTS, DOWNLOAD_SLOTS), options.signal, async (job) => {
     const result: GetResult = {remote_path: job.entry.path, path: job.local, file_id: job.entry.file_id, size: job.entry.size, content_hash: job.entry.content_hash ?? null, skipped: false, verified: false, resumed_bytes: 0}
     try {
       if (await exists(job.local)) {
@@ -86,17 +91,19 @@ export async function get(drive: Drive, options: GetOptions): Promise<GetResult[
           return {...result, skipped: true, reason: skip}
         }
       }
-      await mkdir(dirname(job.local), {recursive: true})
+      await localWrite(dirname(job.local), 'creating', () => mkdir(dirname(job.local), {recursive: true}))
       options.events?.start?.(job.entry.path, job.entry.size)
       const downloaded = await downloadToFile(job.entry, job.local, {...base, onProgress: (p) => options.events?.progress?.(job.entry.path, p)})
       options.events?.done?.(job.entry.path, {size: downloaded.bytes, rapid: false, bytes: downloaded.bytes - downloaded.resumedFrom, resumedBytes: downloaded.resumedFrom})
       return {...result, size: downloaded.bytes, verified: downloaded.verified, resumed_bytes: downloaded.resumedFrom}
-    } catch (error) {
+    } catch (caught) {
+      const error = asLocalFsError(caught, job.local)
       if (!(error instanceof AlipanError) || isFatal(error)) throw error
       options.events?.fail?.(job.entry.path, error)
       return {...result, error: {code: error.code, message: error.message}}
     }
   })
+  return [...refused, ...results]
 }
 
 /** Where a single file goes: LOCAL as given, into LOCAL if it is a folder, else ./<name>. */
@@ -118,18 +125,54 @@ async function folderDestination(entry: RemoteEntry, local: string | undefined):
   return info && name ? localPathUnder(local, [name]) : resolve(local)
 }
 
-async function collect(drive: Drive, folder: RemoteEntry, root: string, segments: string[], jobs: Job[], livp: LivpFormat, signal?: AbortSignal): Promise<void> {
-  throwIfAborted(signal)
-  for (const child of await drive.list(folder)) {
-    if (child.type === 'folder') {
-      await collect(drive, child, root, [...segments, child.name], jobs, livp, signal)
+/**
+ * The remote tree under `root`, its folders created locally and its files queued as jobs. A name
+ * that cannot become a local file (`..`, a separator, a folder the disk refuses) fails that entry
+ * alone, with everything beneath it; the rest goes on.
+ */
+async function collect(drive: Drive, folder: RemoteEntry, root: string, jobs: Job[], options: GetOptions): Promise<GetResult[]> {
+  const localName = (name: string, type: 'file' | 'folder') => {
+    const safe = safeLocalName(name)
+    return type === 'file' && isLivePhoto({name}) ? livpLocalName(safe, options.livp) : safe
+  }
+  const tree = await walkRemote(drive, folder, {filter: await buildFilter(options.filter ?? {}), localName, signal: options.signal})
+  const failed: GetResult[] = []
+  const fail = (remotePath: string, local: string, error: AlipanError, entry?: RemoteEntry) => {
+    options.events?.fail?.(remotePath, error)
+    failed.push({remote_path: remotePath, path: local, file_id: entry?.file_id ?? '', size: entry?.size ?? 0, content_hash: entry?.content_hash ?? null, skipped: false, verified: false, resumed_bytes: 0, error: {code: error.code, message: error.message}})
+  }
+  for (const failure of tree.failed) fail(`${folder.path === '/' ? '' : folder.path}/${failure.rel}`, '', failure.error)
+  const brokenFolders: string[] = []
+  for (const node of tree.nodes.values()) {
+    const entry = node.entry!
+    const local = localPathUnder(root, node.rel.split('/'))
+    const broken = brokenFolders.find((f) => node.rel.startsWith(`${f}/`))
+    if (broken !== undefined) {
+      fail(entry.path, local, new AlipanError(`Not downloaded: the folder ${broken} could not be created.`, 1, {code: 'ParentFailed'}), entry)
       continue
     }
-    const name = isLivePhoto(child) ? livpLocalName(child.name, livp) : child.name
-    // localPathUnder refuses `..`, separators and NUL, and checks the result stays under root.
-    jobs.push({entry: child, local: localPathUnder(root, [...segments, name])})
+    if (node.type === 'file') {
+      jobs.push({entry, local})
+      continue
+    }
+    try {
+      await localWrite(local, 'creating', () => mkdir(local, {recursive: true}))
+    } catch (error) {
+      if (!(error instanceof AlipanError) || isFatal(error)) throw error
+      brokenFolders.push(node.rel)
+      fail(entry.path, local, error, entry)
+    }
   }
-  if (segments.length > 0) await mkdir(localPathUnder(root, segments), {recursive: true})
+  return failed
+}
+
+/** A local write, its file-system errors turned into one-line messages naming the path (exit 9). */
+async function localWrite<T>(path: string, action: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work()
+  } catch (error) {
+    throw asLocalFsError(error, path, action)
+  }
 }
 
 /** A local file is in the way: skip (saying whether it matches), overwrite, or fail. */
@@ -137,8 +180,10 @@ async function decide(job: Job, options: GetOptions): Promise<'identical' | 'dif
   const choice = options.onConflict === 'ask' ? (options.ask ? await options.ask(job.local, 'skip') : 'fail') : options.onConflict
   if (choice === 'overwrite') return undefined
   if (choice === 'skip') {
+    // Size and time first (a file that get or sync wrote has the remote time); SHA-1 only when they cannot tell.
     const info = await stat(job.local)
-    const same = info.size === job.entry.size && job.entry.content_hash !== undefined && (await sha1File(job.local, info.size, {signal: options.signal})) === job.entry.content_hash
+    const verdict = compareFiles({size: job.entry.size, mtimeMs: remoteMtimeMs(job.entry)}, info, 'default')
+    const same = verdict === 'same' || (verdict === 'hash' && job.entry.content_hash !== undefined && (await sha1File(job.local, info.size, {signal: options.signal})) === job.entry.content_hash)
     return same ? 'identical' : 'differs'
   }
   throw new ConflictError(`${job.local} already exists.`, {hint: 'choose with --on-conflict skip|overwrite'})

@@ -1,5 +1,5 @@
 import {createWriteStream} from 'node:fs'
-import {lstat, mkdtemp, readdir, rm, stat} from 'node:fs/promises'
+import {mkdtemp, rm, stat} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {basename, join, resolve} from 'node:path'
 import type {Readable} from 'node:stream'
@@ -9,12 +9,15 @@ import {trashFile} from '../api/files.js'
 import type {CheckNameMode} from '../api/wire.js'
 import type {Drive, RemoteEntry} from '../drive/drive.js'
 import {endsWithSlash, joinRemotePath, normalizeRemotePath, parentAndName} from '../drive/remote-path.js'
-import {AlipanError, ConflictError, UsageError, throwIfAborted} from '../errors.js'
+import {AlipanError, ConflictError, ExitCode, UsageError, asLocalFsError} from '../errors.js'
 import {sha1File} from '../transfer/hashing.js'
 import type {ResumeStore} from '../transfer/resume-state.js'
 import {type TransferProgress, type UploadOutcome, uploadFile, uploadStream} from '../transfer/upload.js'
-import {isFatal, runPool} from './pool.js'
+import {type CompareMode, compareFiles, uploadedMtimeMs} from './compare.js'
 import type {ConflictChoice, ConflictResolver, TransferEvents} from './events.js'
+import {type FilterRules, buildFilter} from './filter.js'
+import {walkLocal} from './local-walk.js'
+import {isFatal, runPool} from './pool.js'
 
 export type PutConflictMode = 'fail' | 'skip' | 'overwrite' | 'rename'
 
@@ -29,6 +32,11 @@ export interface PutOptions {
   transfers?: number
   internalUpload?: boolean
   resume?: ResumeStore
+  /** How `skip` judges a remote file the same: size and time (default), or SHA-1 (`--checksum`). */
+  compare?: Exclude<CompareMode, 'size-only'>
+  filter?: FilterRules
+  /** `-L`: follow symlinks to files and folders inside folders. */
+  followLinks?: boolean
   stdin?: Readable
   signal?: AbortSignal
   events?: TransferEvents
@@ -43,8 +51,11 @@ export interface PutResult {
   content_hash: string | null
   rapid: boolean
   skipped: boolean
-  /** Why it was skipped: `identical`, or `differs` (kept the remote copy). */
-  reason?: 'identical' | 'differs'
+  /**
+   * Why it was skipped: `identical`, `differs` (kept the remote copy), or what a local entry that
+   * is not a regular file is (a FIFO, a symlink without -L…).
+   */
+  reason?: string
   bytes_sent: number
   error?: {code: string; message: string}
 }
@@ -82,6 +93,8 @@ export async function put(drive: Drive, options: PutOptions): Promise<PutResult[
 
   const jobs: Job[] = []
   const folders = new Set<string>()
+  const leftOut: PutResult[] = []
+  const filter = await buildFilter(options.filter ?? {})
   for (const {source, info} of locals) {
     if (info.isDirectory()) {
       // cp semantics: into an existing folder as <name>, else the folder becomes REMOTE. A
@@ -89,7 +102,17 @@ export async function put(drive: Drive, options: PutOptions): Promise<PutResult[
       // `put -r ./photos/ /backups/photos` lands in the same place every time.
       const contents = /[\\/]$/.test(source)
       const root = intoFolder && !contents ? joinRemotePath(remote, basename(resolve(source))) : remote
-      await collect(resolve(source), root, jobs, folders, options.signal)
+      const tree = await walkLocal(resolve(source), {filter, followLinks: options.followLinks, signal: options.signal})
+      folders.add(root)
+      for (const node of tree.nodes.values()) {
+        const remotePath = joinRemotePath(root, node.rel)
+        if (node.type === 'folder') folders.add(remotePath)
+        else jobs.push({local: node.path!, size: node.size, mtimeMs: node.mtimeMs!, folder: parentAndName(remotePath)[0], name: basename(node.path!)})
+      }
+      for (const skip of tree.skipped) leftOut.push(skippedEntry(join(source, skip.rel), joinRemotePath(root, skip.rel), skip.reason, options))
+      for (const failure of tree.failed) leftOut.push(failedEntry(join(source, failure.rel), joinRemotePath(root, failure.rel), failure.error, options))
+    } else if (!info.isFile()) {
+      leftOut.push(skippedEntry(source, joinRemotePath(remote, basename(source)), 'not a regular file', options))
     } else if (intoFolder) {
       jobs.push({local: source, size: info.size, mtimeMs: info.mtimeMs, folder: remote, name: basename(source)})
     } else {
@@ -128,7 +151,19 @@ export async function put(drive: Drive, options: PutOptions): Promise<PutResult[
     return (await listing).get(job.name)
   }
 
-  return runPool(jobs, options.transfers ?? 4, options.signal, async (job) => putOne(drive, job, await existingEntry(job), options))
+  const results = await runPool(jobs, options.transfers ?? 4, options.signal, async (job) => putOne(drive, job, await existingEntry(job), options))
+  return [...leftOut, ...results]
+}
+
+/** A local entry put -r leaves out on purpose (a FIFO, a symlink without -L): said, not failed. */
+function skippedEntry(path: string, remotePath: string, reason: string, options: PutOptions): PutResult {
+  options.events?.leftOut?.(path, reason)
+  return {path, remote_path: remotePath, file_id: null, size: 0, content_hash: null, rapid: false, skipped: true, reason, bytes_sent: 0}
+}
+
+function failedEntry(path: string, remotePath: string, error: AlipanError, options: PutOptions): PutResult {
+  options.events?.fail?.(path, error)
+  return {path, remote_path: remotePath, file_id: null, size: 0, content_hash: null, rapid: false, skipped: false, bytes_sent: 0, error: {code: error.code, message: error.message}}
 }
 
 async function putOne(drive: Drive, job: Job, current: RemoteEntry | undefined, options: PutOptions): Promise<PutResult> {
@@ -177,11 +212,20 @@ async function putOne(drive: Drive, job: Job, current: RemoteEntry | undefined, 
     }
     options.events?.done?.(label, {size: done.size, rapid: done.rapid, bytes: done.bytes_sent, resumedParts: outcome.resumedParts})
     return done
-  } catch (error) {
+  } catch (caught) {
+    const error = localFailure(caught, job.local)
     if (!(error instanceof AlipanError) || isFatal(error)) throw error
     options.events?.fail?.(label, error)
     return {...result, error: {code: error.code, message: error.message}}
   }
+}
+
+/** A local file that vanished since the walk, or cannot be read, fails that file alone. */
+export function localFailure(error: unknown, path: string): unknown {
+  if ((error as NodeJS.ErrnoException).code === 'ENOENT' && !(error instanceof AlipanError)) {
+    return new AlipanError(`${path} disappeared before it could be uploaded.`, ExitCode.notFound, {code: 'LocalFileGone', hint: 'run the command again'})
+  }
+  return asLocalFsError(error, path, 'reading')
 }
 
 interface Decision {
@@ -196,8 +240,10 @@ async function decide(job: Job, current: RemoteEntry, options: PutOptions): Prom
   const choice = await resolveChoice(path, options)
   switch (choice) {
     case 'skip': {
-      // skip compares size and SHA-1, so a re-run backup uploads nothing that is already there.
-      const same = current.size === job.size && current.content_hash !== undefined && current.content_hash === (await sha1File(job.local, job.size, {signal: options.signal}))
+      // The test sync uses: size and time decide without reading; only when they cannot tell (or
+      // with --checksum) is the file hashed. So a re-run backup reads nothing that is unchanged.
+      const verdict = compareFiles(job, {size: current.size, mtimeMs: uploadedMtimeMs(current.item)}, options.compare ?? 'default')
+      const same = verdict === 'same' || (verdict === 'hash' && current.content_hash !== undefined && current.content_hash === (await sha1File(job.local, job.size, {signal: options.signal})))
       return {mode: 'refuse', skip: same ? 'identical' : 'differs'}
     }
     case 'overwrite':
@@ -269,22 +315,5 @@ async function localStat(path: string) {
     if (code === 'ENOENT') throw new UsageError(`No such local file or folder: ${path}`)
     if (code === 'EACCES') throw new UsageError(`Permission denied: ${path}`)
     throw error
-  }
-}
-
-/** Walk a local folder: files become jobs, every folder (empty ones too) a remote folder to create. */
-async function collect(dir: string, remoteDir: string, jobs: Job[], folders: Set<string>, signal?: AbortSignal): Promise<void> {
-  throwIfAborted(signal)
-  folders.add(remoteDir)
-  const entries = await readdir(dir, {withFileTypes: true})
-  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-  for (const entry of entries) {
-    const local = join(dir, entry.name)
-    const remote = joinRemotePath(remoteDir, entry.name)
-    // Symlinks to files are followed; symlinked folders are not (no loops), dangling links skipped.
-    const info = entry.isSymbolicLink() ? await stat(local).catch(() => undefined) : await lstat(local)
-    if (!info || (entry.isSymbolicLink() && info.isDirectory())) continue
-    if (info.isDirectory()) await collect(local, remote, jobs, folders, signal)
-    else if (info.isFile()) jobs.push({local, size: info.size, mtimeMs: info.mtimeMs, folder: remoteDir, name: entry.name})
   }
 }

@@ -109,10 +109,8 @@ export async function remove(drive: Drive, options: RemoveOptions): Promise<Remo
     const result: RemoveResult = {path, file_id: entry?.file_id ?? null, type: entry?.type ?? null, method, removed: false}
     if (entry) {
       try {
-        const answer = method === 'delete' ? await deleteFile(drive.client, drive.driveId, entry.file_id) : await trashFile(drive.client, drive.driveId, entry.file_id)
-        await settle(drive.client, answer, `${method === 'delete' ? 'Deleting' : 'Trashing'} ${path}`, {signal: options.signal, events: options.events})
+        await removeEntry(drive, entry, method, options)
         result.removed = true
-        drive.forget(path)
         options.events?.removed?.(result)
       } catch (error) {
         // Gone meanwhile (or already in the recycle bin): with --force that is what was wanted.
@@ -128,6 +126,16 @@ export async function remove(drive: Drive, options: RemoveOptions): Promise<Remo
     results.push(result)
   }
   return results
+}
+
+/**
+ * Trash or delete one entry: a folder goes as one call, whatever it holds (the service may answer
+ * an async task, which is waited for).
+ */
+export async function removeEntry(drive: Drive, entry: RemoteEntry, method: RemovalMethod, options: {signal?: AbortSignal; events?: TaskEvents} = {}): Promise<void> {
+  const answer = method === 'delete' ? await deleteFile(drive.client, drive.driveId, entry.file_id) : await trashFile(drive.client, drive.driveId, entry.file_id)
+  await settle(drive.client, answer, `${method === 'delete' ? 'Deleting' : 'Trashing'} ${entry.path}`, {signal: options.signal, events: options.events})
+  drive.forget(entry.path)
 }
 
 /** Size and contents of what is about to go, for the confirmation. */

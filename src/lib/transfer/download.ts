@@ -1,7 +1,8 @@
-import {type Hash} from 'node:crypto'
+import {type Hash, createHash} from 'node:crypto'
 import {createWriteStream} from 'node:fs'
 import {rename, rm, stat, utimes} from 'node:fs/promises'
 import type {IncomingMessage} from 'node:http'
+import {basename, dirname, join} from 'node:path'
 import type {Writable} from 'node:stream'
 
 import type {ApiClient} from '../api/client.js'
@@ -9,6 +10,7 @@ import {getDownloadUrl} from '../api/files.js'
 import type {DownloadUrlResponse} from '../api/wire.js'
 import {debug} from '../debug.js'
 import type {RemoteEntry} from '../drive/drive.js'
+import {remoteMtimeMs} from '../files/compare.js'
 import {AlipanError, ExitCode, InterruptedError, NetworkError, UsageError, asLocalFsError, isAbortError, throwIfAborted} from '../errors.js'
 import {backoffDelay, sleep} from '../time.js'
 import {hashRangeInto, newSha1} from './hashing.js'
@@ -30,6 +32,8 @@ export interface DownloadOptions {
   onProgress?: (progress: TransferProgress) => void
   /** Shared across one command: the service allows 3 concurrent downloads per user (§6). */
   slots?: Semaphore
+  /** Runs once the file is verified, just before it takes its final name (sync's --backup-dir). */
+  beforeLand?: () => Promise<void>
 }
 
 export interface DownloadResult {
@@ -61,7 +65,7 @@ export function livpLocalName(name: string, format: LivpFormat): string {
  * half-written file ever has the final name.
  */
 export async function downloadToFile(entry: RemoteEntry, destination: string, options: DownloadOptions): Promise<DownloadResult> {
-  const partPath = `${destination}.part`
+  const partPath = partPathFor(destination)
   const livp = isLivePhoto(entry) ? options.livp ?? 'jpeg' : undefined
   let offset = (await stat(partPath).catch(() => undefined))?.size ?? 0
   // A .part longer than the file cannot be ours to resume.
@@ -91,11 +95,11 @@ export async function downloadToFile(entry: RemoteEntry, destination: string, op
     await rm(partPath, {force: true})
     throw new IntegrityError(`SHA-1 mismatch for ${entry.path}: expected ${entry.content_hash}, got ${actual}. The partial file was removed.`, 'run the same command again')
   }
+  await options.beforeLand?.()
   await rename(partPath, destination)
-  if (entry.updated_at) {
-    const time = new Date(entry.updated_at)
-    if (!Number.isNaN(time.getTime())) await utimes(destination, time, time).catch(() => undefined)
-  }
+  // The remote copy's time, so that a later sync (or `put --on-conflict skip`) sees it unchanged.
+  const mtime = remoteMtimeMs(entry)
+  if (mtime !== undefined) await utimes(destination, mtime / 1000, mtime / 1000).catch(() => undefined)
   return {bytes: result.bytes, resumedFrom, verified, contentHash: actual}
 }
 
@@ -109,6 +113,21 @@ export async function downloadToStream(entry: RemoteEntry, output: Writable, opt
     throw new IntegrityError(`SHA-1 mismatch for ${entry.path}: expected ${entry.content_hash}, got ${actual}. The bytes written are corrupt.`)
   }
   return {bytes: result.bytes, resumedFrom: 0, verified, contentHash: actual}
+}
+
+/** Most local file systems take names of up to 255 bytes. */
+const NAME_MAX = 255
+
+/**
+ * `NAME.part`, unless that would be longer than a file name may be while NAME itself is not: then
+ * a shortened name with a hash of the full one, the same on every run so a download resumes.
+ */
+export function partPathFor(destination: string): string {
+  const name = basename(destination)
+  if (Buffer.byteLength(name) + '.part'.length <= NAME_MAX) return `${destination}.part`
+  const chars = [...name]
+  while (Buffer.byteLength(chars.join('')) > 200) chars.pop()
+  return join(dirname(destination), `${chars.join('')}.${createHash('sha1').update(name).digest('hex').slice(0, 12)}.part`)
 }
 
 /** Files under this size carry a direct download URL in their listing (§4.1). */

@@ -1,4 +1,4 @@
-import {isAbsolute, relative, resolve} from 'node:path'
+import {isAbsolute, relative, resolve, sep} from 'node:path'
 
 import {UsageError} from '../errors.js'
 
@@ -31,7 +31,8 @@ export function safeLocalName(name: string, platform: NodeJS.Platform = process.
 /** Join a remote-derived relative path under `root`, refusing anything that would escape it. */
 export function localPathUnder(root: string, segments: readonly string[], platform: NodeJS.Platform = process.platform): string {
   const target = resolve(root, ...segments.map((s) => safeLocalName(s, platform)))
+  // Inside means: not the parent itself nor under it. `...` and `..foo` are ordinary names.
   const rel = relative(resolve(root), target)
-  if (rel.startsWith('..') || isAbsolute(rel)) throw new UnsafeNameError(segments.join('/'), 'it would land outside the target folder')
+  if (rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) throw new UnsafeNameError(segments.join('/'), 'it would land outside the target folder')
   return target
 }

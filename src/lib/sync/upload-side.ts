@@ -1,0 +1,102 @@
+import {moveFile} from '../api/files.js'
+import type {Drive, RemoteEntry} from '../drive/drive.js'
+import {joinRemotePath} from '../drive/remote-path.js'
+import {AlipanError, ConflictError, ExitCode} from '../errors.js'
+import type {TransferEvents} from '../files/events.js'
+import {localFailure} from '../files/put.js'
+import {parentRel} from '../files/tree.js'
+import {settle} from '../manage/async-task.js'
+import {type RemovalMethod, removeEntry} from '../manage/remove.js'
+import type {ResumeStore} from '../transfer/resume-state.js'
+import {uploadFile} from '../transfer/upload.js'
+import type {SideOps} from './execute.js'
+import type {SyncAction} from './plan.js'
+
+export interface UploadSideOptions {
+  drive: Drive
+  /** DEST, already created. */
+  root: RemoteEntry
+  /** DEST's folders by relative path, from its walk; new ones are added as they are created. */
+  folders: Map<string, RemoteEntry>
+  removal: RemovalMethod
+  /** `--backup-dir alipan:/PATH`: old versions and deleted entries are moved there instead. */
+  backupDir?: string
+  rapid: boolean
+  partSize?: number
+  internalUpload?: boolean
+  resume?: ResumeStore
+  signal?: AbortSignal
+  events?: TransferEvents
+}
+
+/** The remote DEST of `sync ./local alipan:/remote`: the upload engine `put` uses, and the recycle bin. */
+export function uploadSide(options: UploadSideOptions): SideOps {
+  const {drive, folders} = options
+  folders.set('', options.root)
+  const folderOf = (rel: string): RemoteEntry => {
+    const folder = folders.get(parentRel(rel))
+    if (!folder) throw new AlipanError(`internal: no remote folder for ${rel}`, ExitCode.unexpected)
+    return folder
+  }
+  const nameOf = (rel: string) => rel.slice(rel.lastIndexOf('/') + 1)
+
+  /** An entry leaves DEST: into the backup dir (same relative path), else recycle bin or deletion. */
+  const dispose = async (entry: RemoteEntry, rel: string, method: RemovalMethod = options.removal) => {
+    if (!options.backupDir) return removeEntry(drive, entry, method, {signal: options.signal})
+    const target = await drive.mkdirp(joinRemotePath(options.backupDir, parentRel(rel)))
+    // auto_rename: a second run into the same backup folder keeps both versions.
+    const answer = await moveFile(drive.client, drive.driveId, entry.file_id, target.file_id, {checkNameMode: 'auto_rename'})
+    await settle(drive.client, answer, `Moving ${entry.path} to the backup folder`, {signal: options.signal})
+    drive.forget(entry.path)
+  }
+
+  return {
+    async makeFolder(action) {
+      const {entry} = await drive.createFolderIn(folderOf(action.rel), nameOf(action.rel))
+      folders.set(action.rel, entry)
+    },
+
+    async transfer(action: SyncAction) {
+      const source = action.source!
+      const label = `${action.action} ${action.rel}`
+      // A replaced file's new version goes in beside the old one (`ignore`), which then leaves.
+      const old = action.action === 'replace' && action.reason !== 'type' ? action.dest?.entry : undefined
+      const parent = folderOf(action.rel)
+      options.events?.start?.(label, source.size)
+      let outcome
+      try {
+        outcome = await uploadFile(
+          source.path!,
+          {size: source.size, mtimeMs: source.mtimeMs ?? Date.now()},
+          {client: drive.client, driveId: drive.driveId, parentId: parent.file_id, name: nameOf(action.rel), checkNameMode: old ? 'ignore' : 'refuse'},
+          {
+            rapid: options.rapid,
+            partSize: options.partSize,
+            internalUpload: options.internalUpload,
+            resume: options.resume,
+            signal: options.signal,
+            onProgress: (p) => options.events?.progress?.(label, p),
+          },
+        )
+      } catch (error) {
+        throw localFailure(error, source.path!)
+      }
+      if (outcome.status === 'exists') throw new ConflictError(`${joinRemotePath(parent.path, nameOf(action.rel))} appeared on the drive during the run; left alone.`, {hint: 'run sync again'})
+      if (old && old.file_id !== outcome.file.file_id) {
+        // Same bytes under another time: the old copy holds nothing the new one lacks.
+        const identical = action.reason === 'time' && old.content_hash !== undefined && old.content_hash === outcome.file.content_hash?.toUpperCase()
+        if (identical) await removeEntry(drive, old, 'delete', {signal: options.signal})
+        else await dispose(old, action.rel)
+      }
+      return outcome.bytesSent
+    },
+
+    async remove(action) {
+      await dispose(action.dest!.entry!, action.rel)
+    },
+
+    async retime() {
+      // Remote times are set by uploading (rapid, for same bytes): the plan does that as a replace.
+    },
+  }
+}
