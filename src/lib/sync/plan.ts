@@ -123,7 +123,12 @@ export function plan(source: Tree, dest: Tree, rules: PlanRules, localHashes: Re
     deleteEntries += entries
   }
   for (const action of transfers) if (action.reason === 'type') deleteEntries += action.entries ?? 1
-  return {actions: [...folders, ...transfers, ...deletions], unchanged, retime, deleteEntries}
+  // Execution order: what needs no deletion first; then deletions; then each type change (its old
+  // entry must go first) followed by what goes inside it.
+  const underChange = (a: SyncAction) => typeChanged.some((t) => isWithin(a.rel, t))
+  const first = [...folders, ...transfers].filter((a) => !underChange(a))
+  const changes = typeChanged.flatMap((t) => [...folders, ...transfers].filter((a) => isWithin(a.rel, t)).sort((a, b) => (a.rel === t ? -1 : b.rel === t ? 1 : 0)))
+  return {actions: [...first, ...deletions, ...changes], unchanged, retime, deleteEntries}
 }
 
 /** The local file's SHA-1 against the remote one's; a remote file without a hash is never "the same". */

@@ -124,7 +124,9 @@ const NAME_MAX = 255
  */
 export function partPathFor(destination: string): string {
   const name = basename(destination)
-  if (Buffer.byteLength(name) + '.part'.length <= NAME_MAX) return `${destination}.part`
+  const bytes = Buffer.byteLength(name)
+  // A name too long to land fails at once, before any byte is fetched (ENAMETOOLONG on the .part).
+  if (bytes + '.part'.length <= NAME_MAX || bytes > NAME_MAX) return `${destination}.part`
   const chars = [...name]
   while (Buffer.byteLength(chars.join('')) > 200) chars.pop()
   return join(dirname(destination), `${chars.join('')}.${createHash('sha1').update(name).digest('hex').slice(0, 12)}.part`)
