@@ -11,6 +11,24 @@ import '../helpers.js'
 const WRITE_CALLS = /openFile\/(create|complete|update|move|copy|recyclebin\/trash|delete)$/
 const OLD_ATIME = new Date('2001-01-01T00:00:00Z')
 
+/**
+ * Age the atimes of `rels` under `root`: any later read of those files moves their atime (relatime
+ * updates atimes older than a day). False when this file system does not keep atimes at all.
+ */
+function ageAtimes(root: string, rels: string[], scratch: string): boolean {
+  for (const rel of rels) {
+    const path = join(root, rel)
+    // The mtime as seconds, not as a Date: Node rounds a Stats date to the nearest ms, which
+    // would move the file's time and make it look changed.
+    utimesSync(path, OLD_ATIME, statSync(path).mtimeMs / 1000)
+  }
+  const control = join(scratch, 'atime-control.txt')
+  writeFileSync(control, 'x')
+  utimesSync(control, OLD_ATIME, statSync(control).mtime)
+  readFileSync(control)
+  return statSync(control).atimeMs > OLD_ATIME.getTime()
+}
+
 describe('sync', () => {
   let f: Fixture
   let n = 0
@@ -58,16 +76,7 @@ describe('sync', () => {
       assert.ok(f.emu.fs().read(`${remote}/deep/er/b.bin`).equals(pattern(300 * 1024, 1)))
       assert.equal(f.emu.fs().get(`${remote}/a.txt`)?.local_modified_at, new Date(statSync(join(src, 'a.txt')).mtimeMs).toISOString())
 
-      // Age the atimes: any read of a file moves its atime (relatime updates atimes older than a day).
-      for (const rel of ['a.txt', 'deep/er/b.bin']) {
-        const path = join(src, rel)
-        utimesSync(path, OLD_ATIME, statSync(path).mtime)
-      }
-      const control = write('control.txt', 'x', f.workDir)
-      utimesSync(control, OLD_ATIME, statSync(control).mtime)
-      readFileSync(control)
-      const atimeWorks = statSync(control).atimeMs > OLD_ATIME.getTime()
-
+      const atimeWorks = ageAtimes(src, ['a.txt', 'deep/er/b.bin'], f.workDir)
       f.emu.resetCounters()
       const again = await sync(src, `alipan:${remote}`)
       assert.equal(again.exitCode, 0, again.stderr)
@@ -78,6 +87,25 @@ describe('sync', () => {
       assert.equal(calls(/openFile\/list$/), 4, 'one listing per remote folder (root, deep, deep/er, empty)')
       if (!atimeWorks) t.diagnostic('this file system does not update atimes: the no-read check is skipped')
       else for (const rel of ['a.txt', 'deep/er/b.bin']) assert.equal(statSync(join(src, rel)).atimeMs, OLD_ATIME.getTime(), `${rel} was not read`)
+    })
+
+    it('put -r --on-conflict skip uses the same test: its re-run over an unchanged tree reads no file either', async (t) => {
+      write('p.txt', 'put me')
+      write('q/r.bin', pattern(100 * 1024, 9))
+      const first = await f.cli(['put', '-r', '--on-conflict', 'skip', `${src}/`, remote])
+      assert.equal(first.exitCode, 0, first.stderr)
+      const atimeWorks = ageAtimes(src, ['p.txt', 'q/r.bin'], f.workDir)
+      f.emu.resetCounters()
+      const again = await f.cli(['put', '-r', '--on-conflict', 'skip', `${src}/`, remote, '--json'])
+      assert.equal(again.exitCode, 0, again.stderr)
+      assert.deepEqual((JSON.parse(again.stdout) as Array<{reason?: string}>).map((x) => x.reason), ['identical', 'identical'])
+      assert.deepEqual(writes(), [])
+      if (!atimeWorks) t.diagnostic('this file system does not update atimes: the no-read check is skipped')
+      else for (const rel of ['p.txt', 'q/r.bin']) assert.equal(statSync(join(src, rel)).atimeMs, OLD_ATIME.getTime(), `${rel} was not read`)
+      // --checksum reads them.
+      const checked = await f.cli(['put', '-r', '--on-conflict', 'skip', '--checksum', `${src}/`, remote])
+      assert.equal(checked.exitCode, 0)
+      if (atimeWorks) assert.ok(statSync(join(src, 'p.txt')).atimeMs > OLD_ATIME.getTime(), '--checksum hashes')
     })
 
     it('replaces changed files (old version to the recycle bin) and deletes what is gone; a removed folder is trashed as one entry', async () => {
@@ -109,7 +137,7 @@ describe('sync', () => {
     it('a file changed behind the same size and time is left alone by default and caught by --checksum', async () => {
       const path = write('same-size.txt', 'AAAA')
       assert.equal((await sync(src, `alipan:${remote}`)).exitCode, 0)
-      const {mtime} = statSync(path)
+      const mtime = statSync(path).mtimeMs / 1000
       writeFileSync(path, 'BBBB')
       utimesSync(path, mtime, mtime)
       const quiet = await sync(src, `alipan:${remote}`)
