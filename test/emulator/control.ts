@@ -116,7 +116,7 @@ const ROUTES: Record<string, ControlFn> = {
     const path = str(body.path)
     if (!path) throw new Error('path is required')
     const data = typeof body.base64 === 'string' ? Buffer.from(body.base64, 'base64') : String(body.content ?? '')
-    return emu.fs(str(body.drive_id)).put(path, data)
+    return emu.fs(str(body.drive_id)).put(path, data, {localModifiedAt: str(body.local_modified_at)})
   },
   'POST /fs/mkdir': (emu, body) => emu.fs(str(body.drive_id)).mkdir(String(body.path ?? '')),
   'GET /fs': (emu, body) => {
