@@ -56,6 +56,16 @@ try {
   process.stdout.write(`\nrestored video.mp4 identical to the original: ${same}\n`)
   await step(0, 'get', '/backups/photos/README.txt', '-')
 
+  // Backups: a mirror that re-runs for free, a dry run, and a dated backup dir for what changes
+  await step(0, 'sync', photos, 'alipan:/mirror/photos')
+  await step(0, 'sync', photos, 'alipan:/mirror/photos') // nothing changed: nothing read, nothing sent
+  writeFileSync(join(photos, 'README.txt'), 'Holiday photos, sorted\n')
+  rmSync(join(photos, '2026', 'summer', '海边.jpg'))
+  await step(0, 'sync', '--dry-run', photos, 'alipan:/mirror/photos')
+  await step(0, 'sync', photos, 'alipan:/mirror/photos', '--backup-dir', 'alipan:/mirror/old/2026-12-01')
+  await step(0, 'ls', '-R', '/mirror/old')
+  await step(0, 'sync', 'alipan:/mirror/photos', join(work, 'mirror-restore'))
+
   // Manage and share
   await step(0, 'mkdir', '-p', '/albums/2026')
   await step(0, 'cp', '/backups/photos/2026/summer', '/albums/2026/') // a folder copy: an async task on the service
