@@ -350,6 +350,21 @@ describe('sync', () => {
       assert.ok(!existsSync(join(dest, 'again.txt')), 'deleted for real without --backup-dir')
     })
 
+    it('same bytes under a new remote time: only the local time is set, nothing downloaded', async () => {
+      const fs = f.emu.fs()
+      fs.put(`${remote}/t.txt`, 'timed', {localModifiedAt: '2026-01-01T00:00:00.000Z'})
+      const dest = join(f.workDir, `restore${n}`)
+      assert.equal((await sync(`alipan:${remote}`, dest)).exitCode, 0)
+      fs.put(`${remote}/t.txt`, 'timed', {localModifiedAt: '2026-06-01T12:00:00.500Z'})
+      f.emu.resetCounters()
+      const r = await sync(`alipan:${remote}`, dest)
+      assert.equal(r.exitCode, 0, r.stderr)
+      assert.deepEqual(r.result?.actions, [])
+      assert.equal(r.result?.summary.unchanged, 1)
+      assert.equal(f.emu.counters.bytesOut, 0)
+      assert.equal(statSync(join(dest, 't.txt')).mtimeMs, Date.parse('2026-06-01T12:00:00.500Z'))
+    })
+
     it('an empty remote SOURCE does not empty a local DEST without --allow-empty-source', async () => {
       f.emu.fs().mkdir(remote)
       const dest = join(f.workDir, `restore${n}`)

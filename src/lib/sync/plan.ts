@@ -151,15 +151,6 @@ function subtree(tree: Tree, node: TreeNode): {entries: number; bytes: number} {
   return {entries, bytes}
 }
 
-export interface Summary {
-  new: number
-  replaced: number
-  deleted: number
-  unchanged: number
-  failed: number
-  bytes: number
-}
-
 /** Bytes a plan moves: new and changed files (a `time` replace moves none: rapid upload). */
 export function plannedBytes(actions: readonly SyncAction[]): number {
   let bytes = 0

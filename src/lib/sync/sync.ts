@@ -284,7 +284,7 @@ function tally(thePlan: Plan, actions: SyncActionResult[], walkFailures: number)
     new: done.filter((a) => a.action === 'new').length,
     replaced: done.filter((a) => a.action === 'replace').length,
     deleted: done.filter((a) => a.action === 'delete').length,
-    unchanged: thePlan.unchanged + thePlan.retime.length,
+    unchanged: thePlan.unchanged,
     failed: actions.length - done.length + walkFailures,
   }
 }
