@@ -73,6 +73,26 @@ describe('transfers end to end (spawned CLI)', () => {
     assert.ok(readFileSync(join(dir, 'interrupt-down.bin')).equals(data))
   })
 
+  it('Ctrl-C during sync: exit 130, nothing deleted, and the next run finishes the mirror', async () => {
+    const src = mkdtempSync(join(tmpdir(), 'alipan-sync-int-'))
+    writeFileSync(join(src, 'big.bin'), pattern(6 * MiB, 44))
+    f.emu.fs().put('/int-sync/stale.txt', 'only on DEST')
+    f.emu.setThrottle(2 * MiB)
+    const run = startCli(['sync', src, 'alipan:/int-sync', '--no-rapid', '--part-size', '1MiB'], f.env)
+    await until(() => f.emu.counters.bytesIn >= 2.5 * MiB)
+    run.child.kill('SIGINT')
+    const result = await run.done
+    assert.equal(result.status, 130, result.stderr)
+    assert.ok(f.emu.fs().get('/int-sync/stale.txt'), 'deletions wait for every transfer')
+    assert.equal(f.emu.fs().get('/int-sync/big.bin'), undefined)
+    f.emu.setThrottle(false)
+    f.emu.resetCounters()
+    const again = await f.spawn(['sync', src, 'alipan:/int-sync', '--no-rapid', '--part-size', '1MiB'])
+    assert.equal(again.status, 0, again.stderr)
+    assert.ok(f.emu.counters.bytesIn <= 6 * MiB - 2 * MiB, `resumed: sent ${f.emu.counters.bytesIn}`)
+    assert.deepEqual(f.emu.fs().list('/int-sync').map((e) => e.name), ['big.bin'])
+  })
+
   it('CI recipe: ALIPAN_REFRESH_TOKEN in a fresh config dir, put --json of build artifacts, twice', async () => {
     const dist = mkdtempSync(join(tmpdir(), 'alipan-dist-'))
     writeFileSync(join(dist, 'app.zip'), pattern(300_000, 43))
