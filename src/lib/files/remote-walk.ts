@@ -1,6 +1,6 @@
 import type {Drive, RemoteEntry} from '../drive/drive.js'
 import {AlipanError, throwIfAborted} from '../errors.js'
-import {remoteMtimeMs} from './compare.js'
+import {remoteMtimeMs} from '../drive/entry-time.js'
 import {NO_FILTER, type PathFilter} from './filter.js'
 import {runPool} from './pool.js'
 import {type Tree, type TreeNode, emptyTree, joinRel, markHoldsExcluded} from './tree.js'
