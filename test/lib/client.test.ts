@@ -46,11 +46,11 @@ describe('API client: retries and pacing (§7.3, §7.4)', () => {
     assert.equal(f.emu.log.filter((e) => e.path === '/adrive/v1.0/openFile/list').length, 3)
   })
 
-  it('does not resend a non-idempotent call after a 5xx', async () => {
+  it('does not resend a check call that brings no check after a 5xx', async () => {
     f.emu.resetCounters()
     f.emu.faults.inject({path: '/adrive/v1.0/openFile/create', status: 503, code: 'ServiceUnavailable'})
     await assert.rejects(
-      client.call({method: 'POST', path: '/adrive/v1.0/openFile/create', bucket: 'other', idempotent: false, auth: true}, {
+      client.call({method: 'POST', path: '/adrive/v1.0/openFile/create', bucket: 'other', retry: 'check', auth: true}, {
         drive_id: f.emu.user.default_drive_id,
         parent_file_id: 'root',
         name: 'x',

@@ -14,19 +14,33 @@ export interface TokenSource {
   renew(rejected: string, signal?: AbortSignal): Promise<string>
 }
 
+/**
+ * What may be sent again after an answer that may have been lost (a 5xx, a 408, a dropped
+ * connection): the first attempt may or may not have been carried out. Set per endpoint in
+ * endpoints.ts, where the list is written out.
+ */
+export type RetryKind =
+  /** Sending it twice changes nothing more: resend. */
+  | 'safe'
+  /** A resend could duplicate or fail: resend only after the caller's `check()` found it not done. */
+  | 'check'
+  /** The token endpoint: resend with the same refresh token; a refusal then means the lost attempt spent it. */
+  | 'token'
+
 export interface Endpoint {
   method: 'GET' | 'POST'
   path: string
   /** Rate-limit class (§7.3); `none` for calls outside the per-user limits (OAuth). */
   bucket: Bucket | 'none'
-  /** Safe to send twice: retried after 5xx and dropped connections. */
-  idempotent: boolean
+  retry: RetryKind
   auth: boolean
 }
 
 export interface RetryPolicy {
-  /** Attempts for 5xx / network failures of idempotent calls. */
+  /** Attempts of a call meeting 5xx, 408 or dropped connections (the `retries` setting, `--retries`). */
   maxAttempts: number
+  /** After this long since a call's first attempt, a 5xx or dropped connection is not retried again. */
+  maxElapsedMs: number
   /** Attempts while the service answers 429 (any call: a 429 was not carried out). */
   max429Attempts: number
   baseDelayMs: number
@@ -37,11 +51,16 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY: RetryPolicy = {
   maxAttempts: 5,
+  maxElapsedMs: 120_000,
   max429Attempts: 10,
   baseDelayMs: 500,
   maxDelayMs: 8000,
   maxRetryAfterMs: 60_000,
 }
+
+/** Bounds of the `retries` setting and flag (attempts per call). */
+export const MIN_ATTEMPTS = 1
+export const MAX_ATTEMPTS = 20
 
 export interface ApiClientOptions {
   apiUrl: string
@@ -55,15 +74,39 @@ export interface ApiClientOptions {
 /** Body of a call, or a function of the access token the call will carry (rapid-upload proof, §5.4). */
 export type RequestBody = object | ((accessToken: string) => object | Promise<object>) | undefined
 
+/** What a check found out about a call whose answer may have been lost. */
+export type Checked<T> = {done: true; value: T} | {done: false}
+/** The check found no trace of the earlier attempt: send again. */
+export const NOT_DONE: Checked<never> = {done: false}
+export function alreadyDone<T>(value: T): Checked<T> {
+  return {done: true, value}
+}
+
 export interface CallOptions {
   signal?: AbortSignal
   query?: Record<string, string>
 }
 
+/** How a write learns, after an answer that may have been lost, whether it already took effect. */
+export interface RetryHooks<T> {
+  /**
+   * `check` calls: run before each resend after a 5xx, 408 or dropped connection, to learn whether
+   * an earlier attempt took effect (then its result is the call's). Without it, such a call is not
+   * sent again.
+   */
+  check?: () => Promise<Checked<T>>
+  /**
+   * An error answered to a resend that means a lost earlier attempt did the work (trashing an
+   * entry that is already in the recycle bin): the result to return instead, or undefined.
+   */
+  settledBy?: (error: ApiError) => Promise<T | undefined> | T | undefined
+}
+
 /** Network failures where the request certainly never reached the server: safe to resend anything. */
 const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN'])
-/** Failures worth another try for an idempotent call. */
-const TRANSIENT = new Set([...NOT_SENT, 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ECONNABORTED', 'ENETUNREACH', 'EHOSTUNREACH', 'ERR_STREAM_PREMATURE_CLOSE'])
+/** Dropped connections: the request may or may not have been carried out. */
+const LOST = new Set(['ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ECONNABORTED', 'ENETUNREACH', 'EHOSTUNREACH', 'ERR_STREAM_PREMATURE_CLOSE'])
+/** Statuses of a call that may have been carried out (a gateway may answer 502 after the work was done). */
 const RETRYABLE_STATUS = new Set([408, 500, 502, 503, 504])
 
 let gotModule: Promise<typeof import('got')> | undefined
@@ -110,14 +153,17 @@ export class ApiClient {
   }
 
   /** Call an Open API endpoint and return its JSON. */
-  async call<T>(endpoint: Endpoint, body?: RequestBody, options: CallOptions = {}): Promise<T> {
+  async call<T>(endpoint: Endpoint, body?: RequestBody, options: CallOptions & RetryHooks<T> = {}): Promise<T> {
     const url = `${this.apiUrl}${endpoint.path}`
     return this.send<T>(endpoint, url, body, options)
   }
 
   /** GET a JSON document from an absolute URL (the online token service, §2.8). */
-  async getAbsolute<T>(url: string, options: {headers?: Record<string, string>; signal?: AbortSignal} = {}): Promise<{body: T; headers: Record<string, string | string[] | undefined>}> {
-    const endpoint: Endpoint = {method: 'GET', path: '', bucket: 'none', idempotent: false, auth: false}
+  async getAbsolute<T>(
+    endpoint: Endpoint,
+    url: string,
+    options: {headers?: Record<string, string>; signal?: AbortSignal} = {},
+  ): Promise<{body: T; headers: Record<string, string | string[] | undefined>}> {
     let headers: Record<string, string | string[] | undefined> = {}
     const body = await this.send<T>(endpoint, url, undefined, {signal: options.signal}, options.headers, (h) => {
       headers = h
@@ -129,18 +175,50 @@ export class ApiClient {
     endpoint: Endpoint,
     url: string,
     body: RequestBody,
-    options: CallOptions,
+    options: CallOptions & RetryHooks<T>,
     extraHeaders: Record<string, string> = {},
     onHeaders?: (headers: Record<string, string | string[] | undefined>) => void,
   ): Promise<T> {
     const signal = options.signal ?? this.options.signal
-    let failures = 0
+    const started = Date.now()
+    const name = callName(endpoint, url)
+    let attempts = 0
     let throttled = 0
     let renewed = false
     let token: string | undefined
+    /** An earlier attempt failed in a way that may have carried it out. */
+    let uncertain = false
+    let checkFirst = false
+
+    /** Another attempt after a failure, if the policy and the bounds allow; logs why. */
+    const retryAfterFailure = async (reason: string, maybeCarriedOut: boolean): Promise<boolean> => {
+      const resendable = !maybeCarriedOut || endpoint.retry !== 'check' || options.check !== undefined
+      const elapsed = Date.now() - started
+      if (!resendable || attempts >= this.retry.maxAttempts || elapsed >= this.retry.maxElapsedMs) {
+        if (resendable) debug('retry', `${name}: giving up after ${attempts} attempt(s) in ${elapsed} ms (${reason})`)
+        return false
+      }
+      const wait = backoffDelay(attempts - 1, this.retry.baseDelayMs, this.retry.maxDelayMs)
+      const how = maybeCarriedOut && endpoint.retry === 'check' ? 'checking whether it took effect, then trying again' : 'trying again'
+      debug('retry', `${name}: attempt ${attempts} of ${this.retry.maxAttempts} failed (${reason}); ${how} in ${wait} ms`)
+      if (maybeCarriedOut) {
+        uncertain = true
+        checkFirst = endpoint.retry === 'check'
+      }
+      await sleep(wait, signal)
+      return true
+    }
 
     for (;;) {
       if (signal?.aborted) throw new InterruptedError()
+      if (checkFirst) {
+        checkFirst = false
+        const found = await options.check!()
+        if (found.done) {
+          debug('retry', `${name}: the earlier attempt took effect; not sending it again`)
+          return found.value
+        }
+      }
       if (endpoint.bucket !== 'none') await this.pacer.take(endpoint.bucket, signal)
       if (endpoint.auth) {
         if (!this.tokens) throw new AlipanError('internal: an authenticated call without credentials', 1)
@@ -153,7 +231,8 @@ export class ApiClient {
       if (endpoint.method === 'POST') requestOptions.json = payload ?? {}
       if (options.query) requestOptions.searchParams = options.query
 
-      const started = Date.now()
+      const sent = Date.now()
+      attempts++
       if (isDebug()) debug('http', `→ ${endpoint.method} ${redactUrl(url)}`, payload === undefined ? undefined : redactValue(payload))
 
       let response: Response<string>
@@ -162,20 +241,17 @@ export class ApiClient {
       } catch (error) {
         if (isAbortError(error) || signal?.aborted) throw new InterruptedError()
         const code = (error as {code?: string}).code ?? ''
-        debug('http', `✗ ${endpoint.method} ${redactUrl(url)} ${code} after ${Date.now() - started} ms`)
-        const mayResend = NOT_SENT.has(code) || (endpoint.idempotent && TRANSIENT.has(code))
-        if (mayResend && ++failures < this.retry.maxAttempts) {
-          await sleep(backoffDelay(failures - 1, this.retry.baseDelayMs, this.retry.maxDelayMs), signal)
-          continue
-        }
-        throw new NetworkError(`Could not reach ${new URL(url).host}: ${code || (error as Error).message}`, {
+        debug('http', `✗ ${endpoint.method} ${redactUrl(url)} ${code} after ${Date.now() - sent} ms`)
+        const known = NOT_SENT.has(code) || LOST.has(code)
+        if (known && (await retryAfterFailure(code, !NOT_SENT.has(code)))) continue
+        throw new NetworkError(`Could not reach ${new URL(url).host}: ${code || (error as Error).message}${attempts > 1 ? ` (${attempts} attempts)` : ''}`, {
           hint: 'check your network connection (or ALIPAN_API_URL) and try again',
           cause: error,
         })
       }
 
       const status = response.statusCode
-      if (isDebug()) debug('http', `← ${status} ${endpoint.method} ${redactUrl(url)} ${Date.now() - started} ms`, summarize(response.body))
+      if (isDebug()) debug('http', `← ${status} ${endpoint.method} ${redactUrl(url)} ${Date.now() - sent} ms`, summarize(response.body))
       if (status >= 200 && status < 300) {
         onHeaders?.(response.headers)
         return parseJson<T>(response.body)
@@ -184,25 +260,48 @@ export class ApiClient {
       const error = errorFromResponse(status, response.body, response.headers)
       if (status === 429) {
         // A throttled request was not carried out, so any call may be resent.
+        attempts--
         const wait = error.retryAfterMs ?? backoffDelay(throttled, 1000, this.retry.maxDelayMs)
         if (++throttled >= this.retry.max429Attempts || wait > this.retry.maxRetryAfterMs) throw error
         if (endpoint.bucket !== 'none') this.pacer.holdOff(endpoint.bucket, wait)
-        debug('http', `throttled, waiting ${wait} ms`)
+        debug('retry', `${name}: throttled (429), waiting ${wait} ms`)
         await sleep(wait + 20, signal)
         continue
       }
       if (endpoint.auth && token && !renewed && isTokenRejected(error)) {
+        // Rejected before it was carried out: renew the token and resend.
+        attempts--
         renewed = true
         token = await this.tokens!.renew(token, signal)
         continue
       }
-      if (endpoint.idempotent && RETRYABLE_STATUS.has(status) && ++failures < this.retry.maxAttempts) {
-        await sleep(backoffDelay(failures - 1, this.retry.baseDelayMs, this.retry.maxDelayMs), signal)
-        continue
+      if (mayHaveBeenCarriedOut(endpoint, error) && (await retryAfterFailure(`HTTP ${status} ${error.apiCode}`, true))) continue
+      if (uncertain) {
+        error.afterLostAnswer = true
+        const settled = await options.settledBy?.(error)
+        if (settled !== undefined) {
+          debug('retry', `${name}: ${error.apiCode} after a lost answer means the earlier attempt took effect`)
+          return settled
+        }
       }
       throw error
     }
   }
+}
+
+/** `openFile/create`, `alicloud/renewapi`: how --debug names a call. */
+function callName(endpoint: Endpoint, url: string): string {
+  const path = endpoint.path || new URL(url).pathname
+  return path.replace(/^\/(adrive|business)?\/?v1\.0\//, '').replace(/^\//, '')
+}
+
+/**
+ * A 5xx, 408: the call may have been carried out before the failure. The online token service
+ * answers its refusals (a spent token) as 500 `{text}` (§2.8): a definite answer, not an outage.
+ */
+export function mayHaveBeenCarriedOut(endpoint: Pick<Endpoint, 'path'>, error: ApiError): boolean {
+  if (!RETRYABLE_STATUS.has(error.status)) return false
+  return !(endpoint.path.startsWith('/alicloud/') && error.status === 500 && error.text !== undefined)
 }
 
 function parseJson<T>(text: string): T {
