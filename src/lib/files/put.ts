@@ -8,7 +8,7 @@ import {pipeline} from 'node:stream/promises'
 import {trashFile} from '../api/files.js'
 import type {CheckNameMode} from '../api/wire.js'
 import type {Drive, RemoteEntry} from '../drive/drive.js'
-import {endsWithSlash, joinRemotePath, normalizeRemotePath, parentAndName} from '../drive/remote-path.js'
+import {endsWithSlash, joinRemotePath, normalizeRemotePath, parentAndName, remotePathArg} from '../drive/remote-path.js'
 import {AlipanError, ConflictError, UsageError, throwIfAborted} from '../errors.js'
 import {sha1File} from '../transfer/hashing.js'
 import type {ResumeStore} from '../transfer/resume-state.js'
@@ -70,6 +70,7 @@ interface Job {
  */
 export async function put(drive: Drive, options: PutOptions): Promise<PutResult[]> {
   if (options.sources.length === 0) throw new UsageError('Nothing to upload.')
+  remotePathArg(options.remote, 'destination path')
   if (options.sources.includes('-')) return [await putStdin(drive, options)]
 
   const locals = await Promise.all(options.sources.map(async (source) => ({source, info: await localStat(source)})))

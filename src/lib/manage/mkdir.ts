@@ -1,5 +1,5 @@
 import type {Drive} from '../drive/drive.js'
-import {normalizeRemotePath, parentAndName} from '../drive/remote-path.js'
+import {normalizeRemotePath, parentAndName, remotePathArg} from '../drive/remote-path.js'
 import {AlipanError, ConflictError, NotFoundError, UsageError, throwIfAborted} from '../errors.js'
 import {isFatal} from '../files/pool.js'
 
@@ -31,7 +31,7 @@ export async function mkdir(drive: Drive, options: MkdirOptions): Promise<MkdirR
   const results: MkdirResult[] = []
   for (const raw of options.paths) {
     throwIfAborted(options.signal)
-    const path = normalizeRemotePath(raw)
+    const path = normalizeRemotePath(remotePathArg(raw, 'folder path'))
     try {
       results.push(await (options.parents ? mkdirParents(drive, path) : mkdirOne(drive, path)))
     } catch (error) {

@@ -2,7 +2,7 @@ import {copyFile, getFile, moveFile, renameFile, trashFile} from '../api/files.j
 import {copyCandidatesBefore, copyLandedCheck} from '../api/write-checks.js'
 import type {CheckNameMode, FileType} from '../api/wire.js'
 import type {Drive, RemoteEntry} from '../drive/drive.js'
-import {endsWithSlash, joinRemotePath, normalizeRemotePath, parentAndName} from '../drive/remote-path.js'
+import {endsWithSlash, joinRemotePath, normalizeRemotePath, parentAndName, remotePathArg} from '../drive/remote-path.js'
 import {AlipanError, ConflictError, NotFoundError, UsageError, throwIfAborted} from '../errors.js'
 import type {ConflictChoice, ConflictResolver} from '../files/events.js'
 import {isFatal} from '../files/pool.js'
@@ -61,6 +61,8 @@ export function copy(drive: Drive, options: MoveCopyOptions): Promise<MoveCopyRe
  */
 async function run(drive: Drive, op: Operation, options: MoveCopyOptions): Promise<MoveCopyResult[]> {
   if (options.sources.length === 0) throw new UsageError(`Give what to ${op} and where: SRC… DST.`)
+  for (const source of options.sources) remotePathArg(source, 'source path')
+  remotePathArg(options.destination, 'destination path')
   const plan = await planDestination(drive, options)
   const results: MoveCopyResult[] = []
   const seen = new Set<string>()
