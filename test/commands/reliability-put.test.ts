@@ -59,6 +59,7 @@ describe('put on a flaky service', () => {
       for (const endpoint of upload.endpoints) {
         it(`${upload.what}: ${endpoint} ${kind}`, async () => {
           const folder = `/flaky-put/${++n}`
+          f.emu.fs().mkdir(folder) // so that the fault meets the file's create, not the folder's
           const data = upload.data()
           const trashed = trashedIds()
           fault(kind, endpoint)
@@ -75,6 +76,7 @@ describe('put on a flaky service', () => {
 
     it(`a rapid-upload hit (the file exists at once): create ${kind}`, async () => {
       const folder = `/flaky-put/${++n}`
+      f.emu.fs().mkdir(folder)
       const data = pattern(40 * KiB, 41 + n)
       f.emu.fs().put(`/flaky-put/known-${n}.bin`, data) // the service already has this content
       const trashed = trashedIds()
@@ -97,6 +99,19 @@ describe('put on a flaky service', () => {
       assert.equal(r.exitCode, 0, r.stderr)
       assert.deepEqual(names(folder), ['file(1).bin', 'file.bin'], 'no file(2).bin')
       assert.ok(f.emu.fs().read(`${folder}/file(1).bin`).equals(data))
+    })
+
+    it(`into a new folder: the folder's create ${kind}; one folder, one file`, async () => {
+      const name = `new-${++n}`
+      const folder = `/flaky-put/${name}`
+      const data = pattern(10 * KiB, 71 + n)
+      fault(kind, 'create')
+      const r = await put([local(data), `${folder}/deeper/file.bin`])
+      assert.equal(r.exitCode, 0, r.stderr)
+      assert.deepEqual(names('/flaky-put').filter((x) => x.startsWith(name)), [name], 'no folder(1)')
+      assert.deepEqual(names(folder), ['deeper'])
+      assert.deepEqual(names(`${folder}/deeper`), ['file.bin'])
+      assert.ok(f.emu.fs().read(`${folder}/deeper/file.bin`).equals(data))
     })
 
     for (const endpoint of ['create', 'complete', 'recyclebin/trash']) {
