@@ -96,7 +96,7 @@ async function onlineGet<T>(client: ApiClient, endpoint: Endpoint, url: string, 
         cause: error,
       })
     }
-    if (mayHaveBeenCarriedOut(endpoint, error)) {
+    if (error.status >= 502 || mayHaveBeenCarriedOut(endpoint, error)) {
       throw new NetworkError(`The online token service is unavailable (HTTP ${error.status}).`, {hint: 'try again later', cause: error})
     }
     // 400/401/403/500 {text}: the service or Alipan behind it refused (§2.8).

@@ -71,8 +71,8 @@ export function uploadCreatedCheck(facts: UploadCreateFacts): () => Promise<Chec
       return alreadyDone({drive_id: driveId, parent_file_id: parentId, file_id: landed.file_id, file_name: landed.name, type: 'file', exist: false, rapid_upload: true, upload_id: ''})
     }
     for (const item of candidates) {
-      // A finished file always has its SHA-1; one without is an upload still open.
-      const unfinished = !item.content_hash && (facts.size === undefined || item.size == null || [0, facts.size].includes(Number(item.size)))
+      // A finished file has its SHA-1 and is `available`; only an entry with neither, of our size, is taken for our open upload.
+      const unfinished = !item.content_hash && item.status !== 'available' && (facts.size === undefined || item.size == null || [0, facts.size].includes(Number(item.size)))
       if (unfinished) await deleteFile(client, driveId, item.file_id)
     }
     return NOT_DONE
