@@ -1,6 +1,6 @@
 import {Command, Flags, Interfaces} from '@oclif/core'
 
-import {DEFAULT_RETRY, MAX_ATTEMPTS, MIN_ATTEMPTS} from '../lib/api/client.js'
+import {DEFAULT_RETRY, MAX_ATTEMPTS, MIN_ATTEMPTS} from '../lib/api/retry-policy.js'
 import {debug, debugEnabledByEnv, setDebug} from '../lib/debug.js'
 import {readEnvironment} from '../lib/env.js'
 import {AlipanError, ExitCode, InterruptedError, asLocalFsError, isAbortError} from '../lib/errors.js'

@@ -1,6 +1,6 @@
 import {join} from 'node:path'
 
-import {DEFAULT_RETRY, MAX_ATTEMPTS, MIN_ATTEMPTS} from './api/client.js'
+import {DEFAULT_RETRY, MAX_ATTEMPTS, MIN_ATTEMPTS} from './api/retry-policy.js'
 import {DEFAULT_ONLINE_API_URL, baseUrl} from './env.js'
 import {AlipanError, ExitCode, UsageError} from './errors.js'
 import {ensurePrivateDir} from './auth/credentials.js'

@@ -6,6 +6,7 @@ import {redactUrl, redactValue} from '../redact.js'
 import {backoffDelay, sleep} from '../time.js'
 import {ApiError, errorFromResponse, isTokenRejected} from './api-error.js'
 import {type Bucket, Pacer} from './pacer.js'
+import {DEFAULT_RETRY, LOST, NOT_SENT, type RetryHooks, type RetryKind, type RetryPolicy, callName, mayHaveBeenCarriedOut} from './retry-policy.js'
 
 /** What the client needs from the credential layer: a current token, and a new one when rejected. */
 export interface TokenSource {
@@ -13,19 +14,6 @@ export interface TokenSource {
   /** Called with the token the service rejected; returns a different, valid one or throws. */
   renew(rejected: string, signal?: AbortSignal): Promise<string>
 }
-
-/**
- * What may be sent again after an answer that may have been lost (a 5xx, a 408, a dropped
- * connection): the first attempt may or may not have been carried out. Set per endpoint in
- * endpoints.ts, where the list is written out.
- */
-export type RetryKind =
-  /** Sending it twice changes nothing more: resend. */
-  | 'safe'
-  /** A resend could duplicate or fail: resend only after the caller's `check()` found it not done. */
-  | 'check'
-  /** The token endpoint: resend with the same refresh token; a refusal then means the lost attempt spent it. */
-  | 'token'
 
 export interface Endpoint {
   method: 'GET' | 'POST'
@@ -35,32 +23,6 @@ export interface Endpoint {
   retry: RetryKind
   auth: boolean
 }
-
-export interface RetryPolicy {
-  /** Attempts of a call meeting 5xx, 408 or dropped connections (the `retries` setting, `--retries`). */
-  maxAttempts: number
-  /** After this long since a call's first attempt, a 5xx or dropped connection is not retried again. */
-  maxElapsedMs: number
-  /** Attempts while the service answers 429 (any call: a 429 was not carried out). */
-  max429Attempts: number
-  baseDelayMs: number
-  maxDelayMs: number
-  /** Longest `x-retry-after` we are willing to wait; longer → give up (exit 5). */
-  maxRetryAfterMs: number
-}
-
-export const DEFAULT_RETRY: RetryPolicy = {
-  maxAttempts: 5,
-  maxElapsedMs: 120_000,
-  max429Attempts: 10,
-  baseDelayMs: 500,
-  maxDelayMs: 8000,
-  maxRetryAfterMs: 60_000,
-}
-
-/** Bounds of the `retries` setting and flag (attempts per call). */
-export const MIN_ATTEMPTS = 1
-export const MAX_ATTEMPTS = 20
 
 export interface ApiClientOptions {
   apiUrl: string
@@ -74,40 +36,10 @@ export interface ApiClientOptions {
 /** Body of a call, or a function of the access token the call will carry (rapid-upload proof, §5.4). */
 export type RequestBody = object | ((accessToken: string) => object | Promise<object>) | undefined
 
-/** What a check found out about a call whose answer may have been lost. */
-export type Checked<T> = {done: true; value: T} | {done: false}
-/** The check found no trace of the earlier attempt: send again. */
-export const NOT_DONE: Checked<never> = {done: false}
-export function alreadyDone<T>(value: T): Checked<T> {
-  return {done: true, value}
-}
-
 export interface CallOptions {
   signal?: AbortSignal
   query?: Record<string, string>
 }
-
-/** How a write learns, after an answer that may have been lost, whether it already took effect. */
-export interface RetryHooks<T> {
-  /**
-   * `check` calls: run before each resend after a 5xx, 408 or dropped connection, to learn whether
-   * an earlier attempt took effect (then its result is the call's). Without it, such a call is not
-   * sent again.
-   */
-  check?: () => Promise<Checked<T>>
-  /**
-   * An error answered to a resend that means a lost earlier attempt did the work (trashing an
-   * entry that is already in the recycle bin): the result to return instead, or undefined.
-   */
-  settledBy?: (error: ApiError) => Promise<T | undefined> | T | undefined
-}
-
-/** Network failures where the request certainly never reached the server: safe to resend anything. */
-const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN'])
-/** Dropped connections: the request may or may not have been carried out. */
-const LOST = new Set(['ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ECONNABORTED', 'ENETUNREACH', 'EHOSTUNREACH', 'ERR_STREAM_PREMATURE_CLOSE'])
-/** Statuses of a call that may have been carried out (a gateway may answer 502 after the work was done). */
-const RETRYABLE_STATUS = new Set([408, 500, 502, 503, 504])
 
 let gotModule: Promise<typeof import('got')> | undefined
 /** got costs ~130 ms to import: load it only when a command talks to the network. */
@@ -287,21 +219,6 @@ export class ApiClient {
       throw error
     }
   }
-}
-
-/** `openFile/create`, `alicloud/renewapi`: how --debug names a call. */
-function callName(endpoint: Endpoint, url: string): string {
-  const path = endpoint.path || new URL(url).pathname
-  return path.replace(/^\/(adrive|business)?\/?v1\.0\//, '').replace(/^\//, '')
-}
-
-/**
- * A 5xx, 408: the call may have been carried out before the failure. The online token service
- * answers its refusals (a spent token) as 500 `{text}` (§2.8): a definite answer, not an outage.
- */
-export function mayHaveBeenCarriedOut(endpoint: Pick<Endpoint, 'path'>, error: ApiError): boolean {
-  if (!RETRYABLE_STATUS.has(error.status)) return false
-  return !(endpoint.path.startsWith('/alicloud/') && error.status === 500 && error.text !== undefined)
 }
 
 function parseJson<T>(text: string): T {

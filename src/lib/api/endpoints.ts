@@ -1,5 +1,6 @@
 import type {Bucket} from './pacer.js'
-import type {Endpoint, RetryKind} from './client.js'
+import type {Endpoint} from './client.js'
+import type {RetryKind} from './retry-policy.js'
 
 function post(path: string, bucket: Bucket | 'none', retry: RetryKind, auth = true): Endpoint {
   return {method: 'POST', path, bucket, retry, auth}

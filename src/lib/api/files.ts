@@ -1,5 +1,6 @@
 import {isNotFound} from './api-error.js'
-import {type ApiClient, type CallOptions, type Checked, NOT_DONE, alreadyDone} from './client.js'
+import type {ApiClient, CallOptions} from './client.js'
+import {type Checked, NOT_DONE, alreadyDone} from './retry-policy.js'
 import {ENDPOINTS} from './endpoints.js'
 import type {
   AsyncTaskResponse,

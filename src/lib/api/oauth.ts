@@ -1,7 +1,8 @@
 import {AuthError, NetworkError} from '../errors.js'
 import {registerSecret} from '../redact.js'
 import {ApiError} from './api-error.js'
-import {type ApiClient, type Endpoint, mayHaveBeenCarriedOut} from './client.js'
+import type {ApiClient, Endpoint} from './client.js'
+import {mayHaveBeenCarriedOut} from './retry-policy.js'
 import {ENDPOINTS} from './endpoints.js'
 import type {OnlineQrResponse, OnlineRenewResponse, QrCodeResponse, QrStatusResponse, TokenResponse} from './wire.js'
 

@@ -1,4 +1,5 @@
-import type {ApiClient, CallOptions, Checked} from './client.js'
+import type {ApiClient, CallOptions} from './client.js'
+import type {Checked} from './retry-policy.js'
 import {getFile} from './files.js'
 import {ENDPOINTS} from './endpoints.js'
 import type {CreateFileRequest, CreateResponse, FileItem, ListUploadedPartsResponse, UploadUrlResponse} from './wire.js'

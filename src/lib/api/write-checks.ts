@@ -1,4 +1,5 @@
-import {type ApiClient, type Checked, NOT_DONE, alreadyDone} from './client.js'
+import type {ApiClient} from './client.js'
+import {type Checked, NOT_DONE, alreadyDone} from './retry-policy.js'
 import {deleteFile, listFiles} from './files.js'
 import type {CheckNameMode, CopyResponse, CreateResponse, FileItem, FileType} from './wire.js'
 
