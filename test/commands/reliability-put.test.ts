@@ -114,6 +114,19 @@ describe('put on a flaky service', () => {
       assert.ok(f.emu.fs().read(`${folder}/deeper/file.bin`).equals(data))
     })
 
+    it(`--on-conflict overwrite with the same bytes (a rapid hit on the old file's own content): create ${kind}`, async () => {
+      const folder = `/flaky-put/${++n}`
+      const data = pattern(25 * KiB, 81 + n)
+      const old = f.emu.fs().put(`${folder}/file.bin`, data) as {file_id: string}
+      const trashed = trashedIds()
+      fault(kind, 'create')
+      const r = await put([local(data), `${folder}/file.bin`, '--on-conflict', 'overwrite'])
+      assert.equal(r.exitCode, 0, r.stderr)
+      assert.equal(f.emu.fs().list(folder).length, 1, 'the old file is not taken for the new one: no duplicate left')
+      assert.notEqual(r.results[0].file_id, old.file_id)
+      assert.deepEqual(trashedIds(), [...trashed, old.file_id])
+    })
+
     for (const endpoint of ['create', 'complete', 'recyclebin/trash']) {
       it(`--on-conflict overwrite: ${endpoint} ${kind}; only the old file goes to the recycle bin`, async () => {
         const folder = `/flaky-put/${++n}`

@@ -152,7 +152,7 @@ async function putOne(drive: Drive, job: Job, current: RemoteEntry | undefined, 
     options.events?.start?.(label, job.size)
     const onProgress = (p: TransferProgress) => options.events?.progress?.(label, p)
     const target = {client: drive.client, driveId: drive.driveId, parentId: parent.file_id, name: job.name}
-    let outcome: UploadOutcome = await uploadFile(job.local, job, {...target, checkNameMode: mode, occupants: current && [current.file_id]}, {...options, onProgress})
+    let outcome: UploadOutcome = await uploadFile(job.local, job, {...target, checkNameMode: mode, occupants: current ? [current.file_id] : []}, {...options, onProgress})
     if (outcome.status === 'exists') {
       // Someone created the name between our listing and the upload: decide again.
       const now = await drive.stat(remotePath)
@@ -242,7 +242,7 @@ async function putStdin(drive: Drive, options: PutOptions): Promise<PutResult> {
       replace = choice === 'overwrite' ? existing : undefined
     }
     options.events?.start?.(remote, undefined)
-    const outcome = await uploadStream(stdin, {client: drive.client, driveId: drive.driveId, parentId: parent.file_id, name, checkNameMode: mode, occupants: existing && [existing.file_id]}, {
+    const outcome = await uploadStream(stdin, {client: drive.client, driveId: drive.driveId, parentId: parent.file_id, name, checkNameMode: mode, occupants: existing ? [existing.file_id] : []}, {
       ...options,
       onProgress: (p) => options.events?.progress?.(remote, p),
     })

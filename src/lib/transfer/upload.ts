@@ -30,8 +30,12 @@ export interface UploadTarget {
   parentId: string
   name: string
   checkNameMode: CheckNameMode
-  /** Ids of entries known to hold the name before this upload (an overwrite's old file): a check after a lost answer never takes them for ours. */
-  occupants?: readonly string[]
+  /**
+   * Ids of the entries known to hold the name before this upload (an overwrite's old file; [] when
+   * it was free). After a lost answer, the check never takes them for the file this upload made:
+   * without it, a rapid upload of unchanged bytes would find the old file and call it done.
+   */
+  occupants: readonly string[]
 }
 
 export interface UploadOptions {
