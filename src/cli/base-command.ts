@@ -1,5 +1,6 @@
 import {Command, Flags, Interfaces} from '@oclif/core'
 
+import {DEFAULT_RETRY, MAX_ATTEMPTS, MIN_ATTEMPTS} from '../lib/api/retry-policy.js'
 import {debug, debugEnabledByEnv, setDebug} from '../lib/debug.js'
 import {readEnvironment} from '../lib/env.js'
 import {AlipanError, ExitCode, InterruptedError, asLocalFsError, isAbortError} from '../lib/errors.js'
@@ -19,12 +20,20 @@ export abstract class AlipanCommand extends Command {
       description: 'Log HTTP requests and responses to stderr, with tokens and signed URLs redacted.',
       helpGroup: 'GLOBAL',
     }),
+    retries: Flags.integer({
+      description: `Attempts per API call meeting a server error or a dropped connection (default: the \`retries\` setting, else ${DEFAULT_RETRY.maxAttempts}).`,
+      helpGroup: 'GLOBAL',
+      max: MAX_ATTEMPTS,
+      min: MIN_ATTEMPTS,
+    }),
   }
 
   static override enableJsonFlag = true
 
   protected readonly abortController = new AbortController()
   private contextInstance?: Context
+  /** `--retries`, seen when the command parses its flags. */
+  private retriesFlag?: number
   private readonly onSigint = () => this.interrupt()
 
   override async init(): Promise<void> {
@@ -39,6 +48,16 @@ export abstract class AlipanCommand extends Command {
     process.off('SIGINT', this.onSigint)
     process.off('SIGTERM', this.onSigint)
     await super.finally(error)
+  }
+
+  /** Every command parses once; the global `--retries` is picked up here for the context. */
+  protected override async parse<F extends Record<string, any>, B extends Record<string, any>, A extends Record<string, any>>(
+    options?: Interfaces.Input<F, B, A>,
+    argv?: string[],
+  ): Promise<Interfaces.ParserOutput<F, B, A>> {
+    const parsed = await super.parse(options, argv)
+    this.retriesFlag = (parsed.flags as {retries?: number}).retries
+    return parsed
   }
 
   /** First Ctrl-C: stop cleanly (partial files kept for resume). Second: leave now. */
@@ -68,7 +87,7 @@ export abstract class AlipanCommand extends Command {
       configDir: env.configDir ?? this.config.configDir,
       userAgent: `alipan/${this.config.version} (${process.platform}; node ${process.version})`,
       signal: this.signal,
-      overrides,
+      overrides: {...overrides, retries: this.retriesFlag?.toString()},
     })
     return this.contextInstance
   }

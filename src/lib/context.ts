@@ -6,7 +6,7 @@ import {CredentialStore} from './auth/credentials.js'
 import {Session} from './auth/session.js'
 import {DEFAULT_ONLINE_API_URL, type Environment} from './env.js'
 import {AlipanError, ExitCode} from './errors.js'
-import {Settings, type SettingValues} from './settings.js'
+import {Settings, type SettingValues, validateSetting} from './settings.js'
 
 export interface Profile {
   user_id: string
@@ -24,7 +24,7 @@ export interface ContextOptions {
   configDir: string
   userAgent: string
   signal?: AbortSignal
-  /** Per-command overrides of settings (`--drive`, `--root-folder-id`). */
+  /** Per-command overrides of settings (`--drive`, `--root-folder-id`, `--retries`). */
   overrides?: Partial<SettingValues>
 }
 
@@ -65,7 +65,9 @@ export class Context {
   /** The HTTP client, without credentials attached (login uses it before there are any). */
   client(): Promise<ApiClient> {
     setDataPlaneUserAgent(this.options.userAgent)
-    this.clientPromise ??= ApiClient.create({apiUrl: this.env.apiUrl, userAgent: this.options.userAgent, signal: this.options.signal})
+    this.clientPromise ??= this.settings().then((settings) =>
+      ApiClient.create({apiUrl: this.env.apiUrl, userAgent: this.options.userAgent, signal: this.options.signal, retry: {maxAttempts: Number(validateSetting('retries', settings.retries))}}),
+    )
     return this.clientPromise
   }
 

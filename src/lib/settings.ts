@@ -1,5 +1,6 @@
 import {join} from 'node:path'
 
+import {DEFAULT_RETRY, MAX_ATTEMPTS, MIN_ATTEMPTS} from './api/retry-policy.js'
 import {DEFAULT_ONLINE_API_URL, baseUrl} from './env.js'
 import {AlipanError, ExitCode, UsageError} from './errors.js'
 import {ensurePrivateDir} from './auth/credentials.js'
@@ -30,6 +31,15 @@ export const SETTINGS = {
   'livp-format': {description: 'which stream of a live photo (.livp) get and link use: jpeg or mov', default: 'jpeg', values: ['jpeg', 'mov']},
   'rapid-upload': {description: 'try rapid ("instant") upload by SHA-1 + proof code', default: 'on', values: ['on', 'off']},
   'internal-upload': {description: 'upload through the Beijing ECS internal endpoint (only works on Alibaba Cloud ECS in Beijing)', default: 'off', values: ['on', 'off']},
+  retries: {
+    description: `attempts per API call meeting a server error or a dropped connection (${MIN_ATTEMPTS}–${MAX_ATTEMPTS}; 1 = no retries)`,
+    default: String(DEFAULT_RETRY.maxAttempts),
+    validate: (v: string) => {
+      const n = Number(v)
+      if (!Number.isInteger(n) || n < MIN_ATTEMPTS || n > MAX_ATTEMPTS) throw new UsageError(`retries must be a whole number from ${MIN_ATTEMPTS} to ${MAX_ATTEMPTS} (got "${v}")`)
+      return String(n)
+    },
+  },
   'online-api-url': {
     description: 'online token service used when you have no app id/secret (ALIPAN_ONLINE_API_URL overrides)',
     default: DEFAULT_ONLINE_API_URL,

@@ -63,6 +63,18 @@ describe('HTTP control surface /__emulator/', () => {
     assert.deepEqual(log.map((e: {status: number}) => e.status), [503, 200])
   })
 
+  it('faults/lose-answer (path or pathRegex, method, times): carried out, then the connection drops', async () => {
+    const token = (await call('/tokens')).body.access_token
+    const api = new Client(emu, token)
+    assert.equal((await call('/faults/lose-answer', {path: '/adrive/v1.0/openFile/create', method: 'POST'})).status, 200)
+    await assert.rejects(api.file('create', {parent_file_id: 'root', name: 'via-control', type: 'folder'}))
+    assert.equal(emu.fs().get('/via-control')?.type, 'folder')
+    await call('/faults/lose-answer', {pathRegex: 'getDriveInfo$', times: 2})
+    await assert.rejects(api.post('/adrive/v1.0/user/getDriveInfo'))
+    await assert.rejects(api.post('/adrive/v1.0/user/getDriveInfo'))
+    assert.equal((await api.post('/adrive/v1.0/user/getDriveInfo')).status, 200)
+  })
+
   it('rate limit, online limit, revoke, expire-access-tokens, advance-time', async () => {
     await call('/rate-limit', {value: false})
     const t = (await call('/tokens')).body

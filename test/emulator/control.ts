@@ -54,6 +54,11 @@ const ROUTES: Record<string, ControlFn> = {
     emu.faults.inject(spec)
     return ok
   },
+  'POST /faults/lose-answer': (emu, body) => {
+    const path = typeof body.pathRegex === 'string' ? new RegExp(body.pathRegex) : str(body.path)
+    emu.faults.loseAnswer({method: str(body.method), path, times: num(body.times, 1)})
+    return ok
+  },
   'POST /faults/drop': (emu, body) => {
     if (body.kind !== 'upload' && body.kind !== 'download') throw new Error('kind must be upload or download')
     emu.faults.dropConnection({kind: body.kind, afterBytes: num(body.afterBytes, 0), times: num(body.times, 1)})

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import {after, before, beforeEach, describe, it} from 'node:test'
 import '../helpers.js'
 import type {Emulator} from './index.js'
-import {Client, putPart, setup, xml} from './kit.js'
+import {Client, fetchRes, putPart, setup, xml} from './kit.js'
 
 describe('§9.8 faults, counters and the request log', () => {
   let emu: Emulator
@@ -50,6 +50,64 @@ describe('§9.8 faults, counters and the request log', () => {
     const r = await putPart(created.body.part_info_list[0].upload_url, Buffer.from('x'))
     assert.deepEqual([r.status, xml(r.text, 'Code')], [503, 'ServiceUnavailable'])
     assert.equal((await putPart(created.body.part_info_list[0].upload_url, Buffer.from('x'))).status, 200)
+  })
+
+  /** fetch rejects when the connection is dropped before any answer */
+  const lost = (p: Promise<unknown>) => assert.rejects(p, (e: Error & {cause?: {code?: string}}) => e instanceof TypeError && e.cause?.code === 'UND_ERR_SOCKET')
+
+  it('loseAnswer: a write is carried out, then the connection drops instead of answering', async () => {
+    emu.resetCounters()
+    emu.faults.loseAnswer({path: '/adrive/v1.0/openFile/create'})
+    await lost(api.file('create', {parent_file_id: 'root', name: 'lost-answer', type: 'folder', check_name_mode: 'refuse'}))
+    const folder = emu.fs().get('/lost-answer')
+    assert.equal(folder?.type, 'folder', 'the folder was created')
+    // the next request is answered normally: refuse finds the folder the lost call made
+    const again = await api.file('create', {parent_file_id: 'root', name: 'lost-answer', type: 'folder', check_name_mode: 'refuse'})
+    assert.deepEqual([again.status, again.body.exist, again.body.file_id], [200, true, folder?.file_id])
+    await new Promise((r) => setTimeout(r, 10))
+    assert.deepEqual(emu.log.map((e) => [e.status, e.code]), [[200, 'AnswerLost'], [200, undefined]])
+  })
+
+  it('loseAnswer on an error: the refusal happens (nothing changes) and is lost too; `times` and method/RegExp match as inject', async () => {
+    emu.resetCounters()
+    emu.faults.loseAnswer({method: 'POST', path: /\/openFile\/(get|trash)$/, times: 2})
+    await lost(api.file('get', {file_id: 'nope'}))
+    await lost(api.file('get', {file_id: 'nope'}))
+    assert.equal((await api.file('get', {file_id: 'nope'})).status, 404)
+    await new Promise((r) => setTimeout(r, 10))
+    assert.deepEqual(emu.log.map((e) => [e.status, e.code]), [[404, 'AnswerLost'], [404, 'AnswerLost'], [404, 'NotFound.File']])
+  })
+
+  it('loseAnswer on the token endpoint: the refresh token is spent, so a resend is refused', async () => {
+    const {refresh_token} = emu.issueTokens()
+    emu.faults.loseAnswer({path: '/oauth/access_token'})
+    const refresh = () => new Client(emu).post('/oauth/access_token', {...emu.app, grant_type: 'refresh_token', refresh_token})
+    const before = emu.counters.tokenRefreshes
+    await lost(refresh())
+    assert.equal(emu.counters.tokenRefreshes, before + 1, 'the refresh was carried out')
+    const again = await refresh()
+    assert.deepEqual([again.status, again.body.code], [400, 'AccessDenied'])
+  })
+
+  it("loseAnswer on the online service's renewapi: renewed, answer lost, the resend refused with 500 {text}", async () => {
+    const {refresh_token} = emu.issueTokens({via: 'online'})
+    emu.faults.loseAnswer({path: '/alicloud/renewapi'})
+    const renew = () => fetchRes(`${emu.onlineUrl}/alicloud/renewapi?refresh_ui=${encodeURIComponent(refresh_token)}&server_use=true&driver_txt=alicloud_qr`)
+    const before = emu.counters.onlineRefreshes
+    await lost(renew())
+    assert.equal(emu.counters.onlineRefreshes, before + 1)
+    const again = await renew()
+    assert.deepEqual([again.status, again.body], [500, {text: 'invalid token'}])
+  })
+
+  it('loseAnswer is not applied to data-plane paths, and clear() removes it', async () => {
+    emu.faults.loseAnswer({path: /^\/oss\//})
+    const created = await api.file('create', {parent_file_id: 'root', name: 'part.bin', type: 'file'})
+    assert.equal((await putPart(created.body.part_info_list[0].upload_url, Buffer.from('x'))).status, 200)
+    emu.faults.clear()
+    emu.faults.loseAnswer()
+    emu.faults.clear()
+    assert.equal((await driveInfo()).status, 200)
   })
 
   it('clear() drops pending faults', async () => {

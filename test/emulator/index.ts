@@ -24,7 +24,7 @@ import {UploadStore} from './upload-store.js'
 import {UserStore, userInfo} from './users.js'
 
 export type {EmulatorOptions, LogEntry, Counters, UserInfo, Tier, QrAutoConfirm} from './types.js'
-export type {InjectSpec, DropSpec} from './faults.js'
+export type {InjectSpec, DropSpec, LoseAnswerSpec} from './faults.js'
 export {proofCode, preHash, proofRange} from './proof.js'
 
 const GiB = 1024 ** 3

@@ -69,6 +69,16 @@ function sendFault(call: Call, f: InjectSpec, isOss: boolean): void {
   sendJson(call.res, f.status, {code: f.code ?? 'InjectedFault', message, requestId: call.requestId}, headers)
 }
 
+/**
+ * The request was carried out; its answer is lost on the way: the socket is destroyed instead.
+ * The log shows the status it would have had, with the code `AnswerLost`.
+ */
+function dropAnswer(call: Call, wouldHaveBeen: number): void {
+  call.meta.code = 'AnswerLost'
+  call.res.statusCode = wouldHaveBeen
+  call.res.destroy()
+}
+
 /** unknown routes answer like the gateway does (§7.1), so a client calling a wrong path notices */
 function sendGateway(call: Call, status: 404 | 405): void {
   sendJson(call.res, status, {timestamp: new Date().toISOString(), status, error: STATUS_CODES[status], path: call.path})
@@ -131,10 +141,12 @@ export function createEmulatorServer(
       })
     })
     const isOss = call.path.startsWith(OSS_PREFIX)
+    let loseAnswer = false
     try {
       const fault = ctx.faults.match(call.method, call.path)
       if (fault) return sendFault(call, fault, isOss)
       if (isOss) return await handleOss(ctx, call)
+      loseAnswer = ctx.faults.takeLoss(call.method, call.path)
       // OpenDAL saw a server-side NPE without a User-Agent (§1.2); optional
       if (ctx.opts.requireUserAgent && !req.headers['user-agent'] && !call.path.startsWith('/alicloud/')) {
         throw new ApiError(500, 'InternalError', 'java.lang.NullPointerException')
@@ -144,9 +156,11 @@ export function createEmulatorServer(
       call.params = params
       const out = await route.handler(call)
       if (res.headersSent || res.writableEnded) return
+      if (loseAnswer) return dropAnswer(call, out instanceof Reply ? out.status : 200)
       if (out instanceof Reply) return sendReply(res, out)
       sendJson(res, 200, out ?? {})
     } catch (err) {
+      if (loseAnswer && !res.headersSent) return dropAnswer(call, err instanceof ApiError ? err.status : 500)
       sendError(call, err, isOss)
     }
   }

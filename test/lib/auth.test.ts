@@ -70,6 +70,76 @@ describe('credentials and token renewal (lib)', () => {
     assert.equal((await store.read())!.refresh_token, creds.refresh_token, 'a refused login is left in place, not half-rewritten')
   })
 
+  describe('a refresh on a flaky service', () => {
+    const expiring = async () => {
+      await f.login()
+      const store = new CredentialStore(f.configDir)
+      await store.write({...(await store.read())!, expires_at: Date.now() + 10_000})
+      return {store, before: (await store.read())!}
+    }
+    const fastSession = async (store = new CredentialStore(f.configDir)) => {
+      const client = await ApiClient.create({apiUrl: f.emu.url, userAgent: 'alipan-test', retry: {baseDelayMs: 20, maxDelayMs: 50}})
+      const session = new Session({store, client, env: {apiUrl: f.emu.url}, onlineUrl: f.emu.onlineUrl})
+      client.tokens = session
+      return {client, session}
+    }
+
+    it('meets 500 twice, then renews with the same refresh token: the login is intact', async () => {
+      const {store, before} = await expiring()
+      f.emu.resetCounters()
+      f.emu.faults.inject({path: '/oauth/access_token', status: 500, code: 'InternalError', times: 2})
+      const {client} = await fastSession()
+      await getDriveInfo(client)
+      assert.deepEqual(f.emu.log.filter((e) => e.path === '/oauth/access_token').map((e) => e.status), [500, 500, 200])
+      const after = (await store.read())!
+      assert.notEqual(after.refresh_token, before.refresh_token, 'the rotated token is stored')
+      // The stored login works in a fresh process: it renews again.
+      await store.write({...after, expires_at: Date.now() + 10_000})
+      await getDriveInfo((await fastSession()).client)
+      assert.equal(f.emu.counters.tokenRefreshes, 2)
+    })
+
+    it('whose answer is lost: exit 4 saying so, with the login hint (not exit 5)', async () => {
+      await expiring()
+      f.emu.faults.loseAnswer({path: '/oauth/access_token'})
+      const {client} = await fastSession()
+      await assert.rejects(getDriveInfo(client), (error: {exitCode: number; code: string; message: string; hint?: string}) => {
+        assert.equal(error.exitCode, ExitCode.auth)
+        assert.equal(error.code, 'RenewalAnswerLost')
+        assert.match(error.message, /answer to the login renewal was lost/)
+        assert.match(error.hint ?? '', /alipan login/)
+        return true
+      })
+    })
+
+    it('whose answer is lost on the online route: exit 4 the same way', async () => {
+      await f.login({via: 'online'})
+      const store = new CredentialStore(f.configDir)
+      await store.write({...(await store.read())!, expires_at: Date.now() + 10_000})
+      f.emu.faults.loseAnswer({path: '/alicloud/renewapi'})
+      const {client} = await fastSession()
+      await assert.rejects(getDriveInfo(client), (error: {exitCode: number; code: string}) => error.exitCode === ExitCode.auth && error.code === 'RenewalAnswerLost')
+    })
+
+    it('whose answer is lost, but the store meanwhile holds a newer login: that one is used', async () => {
+      const {store} = await expiring()
+      // Another process's rotation, landing in the store while our resend is refused.
+      const rotated = f.emu.issueTokens()
+      class RotatedMeanwhile extends CredentialStore {
+        reads = 0
+        override async read() {
+          const current = await super.read()
+          if (++this.reads < 3 || !current) return current
+          return {...current, refresh_token: rotated.refresh_token, access_token: rotated.access_token, expires_at: Date.now() + 7200_000}
+        }
+      }
+      f.emu.faults.loseAnswer({path: '/oauth/access_token'})
+      const {client} = await fastSession(new RotatedMeanwhile(store.dir))
+      const info = await getDriveInfo(client)
+      assert.equal(info.user_id, f.emu.user.user_id)
+    })
+  })
+
   it('writes the credential file 0600 in a 0700 folder', {skip: process.platform === 'win32'}, async () => {
     const dir = `${f.workDir}/fresh-config`
     const store = new CredentialStore(dir)

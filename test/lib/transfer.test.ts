@@ -40,7 +40,7 @@ describe('transfer engine (lib)', () => {
     writeFileSync(path, data)
     return {path, stat: statSync(path)}
   }
-  const target = (name: string) => ({client, driveId: drive.driveId, parentId: 'root', name, checkNameMode: 'refuse' as const})
+  const target = (name: string) => ({client, driveId: drive.driveId, parentId: 'root', name, checkNameMode: 'refuse' as const, occupants: []})
 
   it('an interrupted upload resumes from the parts the server has: fewer bytes the second time', async () => {
     const data = pattern(1000 * KiB, 31)

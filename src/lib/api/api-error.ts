@@ -13,17 +13,25 @@ export class ApiError extends AlipanError {
   readonly requestId?: string
   /** `x-retry-after` in milliseconds, when the service sent one. */
   readonly retryAfterMs?: number
+  /** The online token service's `{text}` body (§2.8): how it words a refusal, even with status 500. */
+  readonly text?: string
+  /**
+   * An earlier attempt of the same call failed in a way that may have carried it out (a dropped
+   * connection, a 5xx): this answer may be the service refusing what that attempt already did.
+   */
+  afterLostAnswer = false
 
   constructor(
     message: string,
     exitCode: ExitCodeValue,
-    details: {status: number; apiCode: string; requestId?: string; hint?: string; retryAfterMs?: number},
+    details: {status: number; apiCode: string; requestId?: string; hint?: string; retryAfterMs?: number; text?: string},
   ) {
     super(message, exitCode, {code: details.apiCode, hint: details.hint})
     this.status = details.status
     this.apiCode = details.apiCode
     this.requestId = details.requestId
     this.retryAfterMs = details.retryAfterMs
+    this.text = details.text
   }
 }
 
@@ -146,6 +154,7 @@ export function errorFromResponse(
     requestId: body?.requestId,
     hint: explanation.hint,
     retryAfterMs: parseRetryAfter(headers),
+    text: typeof body?.text === 'string' ? body.text : undefined,
   })
 }
 
@@ -172,4 +181,12 @@ export function isTokenRejected(error: unknown): boolean {
 
 export function isNotFound(error: unknown): boolean {
   return error instanceof AlipanError && error.exitCode === ExitCode.notFound
+}
+
+/** The service's answer behind an error: the error itself, or its cause (oauth.ts wraps the online service's). */
+export function apiErrorBehind(error: unknown): ApiError | undefined {
+  for (let e = error, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as {cause?: unknown}).cause, depth++) {
+    if (e instanceof ApiError) return e
+  }
+  return undefined
 }

@@ -6,6 +6,7 @@ import {redactUrl, redactValue} from '../redact.js'
 import {backoffDelay, sleep} from '../time.js'
 import {ApiError, errorFromResponse, isTokenRejected} from './api-error.js'
 import {type Bucket, Pacer} from './pacer.js'
+import {DEFAULT_RETRY, LOST, NOT_SENT, type RetryHooks, type RetryKind, type RetryPolicy, callName, mayHaveBeenCarriedOut} from './retry-policy.js'
 
 /** What the client needs from the credential layer: a current token, and a new one when rejected. */
 export interface TokenSource {
@@ -19,28 +20,8 @@ export interface Endpoint {
   path: string
   /** Rate-limit class (§7.3); `none` for calls outside the per-user limits (OAuth). */
   bucket: Bucket | 'none'
-  /** Safe to send twice: retried after 5xx and dropped connections. */
-  idempotent: boolean
+  retry: RetryKind
   auth: boolean
-}
-
-export interface RetryPolicy {
-  /** Attempts for 5xx / network failures of idempotent calls. */
-  maxAttempts: number
-  /** Attempts while the service answers 429 (any call: a 429 was not carried out). */
-  max429Attempts: number
-  baseDelayMs: number
-  maxDelayMs: number
-  /** Longest `x-retry-after` we are willing to wait; longer → give up (exit 5). */
-  maxRetryAfterMs: number
-}
-
-export const DEFAULT_RETRY: RetryPolicy = {
-  maxAttempts: 5,
-  max429Attempts: 10,
-  baseDelayMs: 500,
-  maxDelayMs: 8000,
-  maxRetryAfterMs: 60_000,
 }
 
 export interface ApiClientOptions {
@@ -59,12 +40,6 @@ export interface CallOptions {
   signal?: AbortSignal
   query?: Record<string, string>
 }
-
-/** Network failures where the request certainly never reached the server: safe to resend anything. */
-const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN'])
-/** Failures worth another try for an idempotent call. */
-const TRANSIENT = new Set([...NOT_SENT, 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ECONNABORTED', 'ENETUNREACH', 'EHOSTUNREACH', 'ERR_STREAM_PREMATURE_CLOSE'])
-const RETRYABLE_STATUS = new Set([408, 500, 502, 503, 504])
 
 let gotModule: Promise<typeof import('got')> | undefined
 /** got costs ~130 ms to import: load it only when a command talks to the network. */
@@ -110,14 +85,17 @@ export class ApiClient {
   }
 
   /** Call an Open API endpoint and return its JSON. */
-  async call<T>(endpoint: Endpoint, body?: RequestBody, options: CallOptions = {}): Promise<T> {
+  async call<T>(endpoint: Endpoint, body?: RequestBody, options: CallOptions & RetryHooks<T> = {}): Promise<T> {
     const url = `${this.apiUrl}${endpoint.path}`
     return this.send<T>(endpoint, url, body, options)
   }
 
   /** GET a JSON document from an absolute URL (the online token service, §2.8). */
-  async getAbsolute<T>(url: string, options: {headers?: Record<string, string>; signal?: AbortSignal} = {}): Promise<{body: T; headers: Record<string, string | string[] | undefined>}> {
-    const endpoint: Endpoint = {method: 'GET', path: '', bucket: 'none', idempotent: false, auth: false}
+  async getAbsolute<T>(
+    endpoint: Endpoint,
+    url: string,
+    options: {headers?: Record<string, string>; signal?: AbortSignal} = {},
+  ): Promise<{body: T; headers: Record<string, string | string[] | undefined>}> {
     let headers: Record<string, string | string[] | undefined> = {}
     const body = await this.send<T>(endpoint, url, undefined, {signal: options.signal}, options.headers, (h) => {
       headers = h
@@ -129,18 +107,50 @@ export class ApiClient {
     endpoint: Endpoint,
     url: string,
     body: RequestBody,
-    options: CallOptions,
+    options: CallOptions & RetryHooks<T>,
     extraHeaders: Record<string, string> = {},
     onHeaders?: (headers: Record<string, string | string[] | undefined>) => void,
   ): Promise<T> {
     const signal = options.signal ?? this.options.signal
-    let failures = 0
+    const started = Date.now()
+    const name = callName(endpoint, url)
+    let attempts = 0
     let throttled = 0
     let renewed = false
     let token: string | undefined
+    /** An earlier attempt failed in a way that may have carried it out. */
+    let uncertain = false
+    let checkFirst = false
+
+    /** Another attempt after a failure, if the policy and the bounds allow; logs why. */
+    const retryAfterFailure = async (reason: string, maybeCarriedOut: boolean): Promise<boolean> => {
+      const resendable = !maybeCarriedOut || endpoint.retry !== 'check' || options.check !== undefined
+      const elapsed = Date.now() - started
+      if (!resendable || attempts >= this.retry.maxAttempts || elapsed >= this.retry.maxElapsedMs) {
+        if (resendable) debug('retry', `${name}: giving up after ${attempts} attempt(s) in ${elapsed} ms (${reason})`)
+        return false
+      }
+      const wait = backoffDelay(attempts - 1, this.retry.baseDelayMs, this.retry.maxDelayMs)
+      const how = maybeCarriedOut && endpoint.retry === 'check' ? 'checking whether it took effect, then trying again' : 'trying again'
+      debug('retry', `${name}: attempt ${attempts} of ${this.retry.maxAttempts} failed (${reason}); ${how} in ${wait} ms`)
+      if (maybeCarriedOut) {
+        uncertain = true
+        checkFirst = endpoint.retry === 'check'
+      }
+      await sleep(wait, signal)
+      return true
+    }
 
     for (;;) {
       if (signal?.aborted) throw new InterruptedError()
+      if (checkFirst) {
+        checkFirst = false
+        const found = await options.check!()
+        if (found.done) {
+          debug('retry', `${name}: the earlier attempt took effect; not sending it again`)
+          return found.value
+        }
+      }
       if (endpoint.bucket !== 'none') await this.pacer.take(endpoint.bucket, signal)
       if (endpoint.auth) {
         if (!this.tokens) throw new AlipanError('internal: an authenticated call without credentials', 1)
@@ -153,7 +163,8 @@ export class ApiClient {
       if (endpoint.method === 'POST') requestOptions.json = payload ?? {}
       if (options.query) requestOptions.searchParams = options.query
 
-      const started = Date.now()
+      const sent = Date.now()
+      attempts++
       if (isDebug()) debug('http', `→ ${endpoint.method} ${redactUrl(url)}`, payload === undefined ? undefined : redactValue(payload))
 
       let response: Response<string>
@@ -162,20 +173,17 @@ export class ApiClient {
       } catch (error) {
         if (isAbortError(error) || signal?.aborted) throw new InterruptedError()
         const code = (error as {code?: string}).code ?? ''
-        debug('http', `✗ ${endpoint.method} ${redactUrl(url)} ${code} after ${Date.now() - started} ms`)
-        const mayResend = NOT_SENT.has(code) || (endpoint.idempotent && TRANSIENT.has(code))
-        if (mayResend && ++failures < this.retry.maxAttempts) {
-          await sleep(backoffDelay(failures - 1, this.retry.baseDelayMs, this.retry.maxDelayMs), signal)
-          continue
-        }
-        throw new NetworkError(`Could not reach ${new URL(url).host}: ${code || (error as Error).message}`, {
+        debug('http', `✗ ${endpoint.method} ${redactUrl(url)} ${code} after ${Date.now() - sent} ms`)
+        const known = NOT_SENT.has(code) || LOST.has(code)
+        if (known && (await retryAfterFailure(code, !NOT_SENT.has(code)))) continue
+        throw new NetworkError(`Could not reach ${new URL(url).host}: ${code || (error as Error).message}${attempts > 1 ? ` (${attempts} attempts)` : ''}`, {
           hint: 'check your network connection (or ALIPAN_API_URL) and try again',
           cause: error,
         })
       }
 
       const status = response.statusCode
-      if (isDebug()) debug('http', `← ${status} ${endpoint.method} ${redactUrl(url)} ${Date.now() - started} ms`, summarize(response.body))
+      if (isDebug()) debug('http', `← ${status} ${endpoint.method} ${redactUrl(url)} ${Date.now() - sent} ms`, summarize(response.body))
       if (status >= 200 && status < 300) {
         onHeaders?.(response.headers)
         return parseJson<T>(response.body)
@@ -184,21 +192,29 @@ export class ApiClient {
       const error = errorFromResponse(status, response.body, response.headers)
       if (status === 429) {
         // A throttled request was not carried out, so any call may be resent.
+        attempts--
         const wait = error.retryAfterMs ?? backoffDelay(throttled, 1000, this.retry.maxDelayMs)
         if (++throttled >= this.retry.max429Attempts || wait > this.retry.maxRetryAfterMs) throw error
         if (endpoint.bucket !== 'none') this.pacer.holdOff(endpoint.bucket, wait)
-        debug('http', `throttled, waiting ${wait} ms`)
+        debug('retry', `${name}: throttled (429), waiting ${wait} ms`)
         await sleep(wait + 20, signal)
         continue
       }
       if (endpoint.auth && token && !renewed && isTokenRejected(error)) {
+        // Rejected before it was carried out: renew the token and resend.
+        attempts--
         renewed = true
         token = await this.tokens!.renew(token, signal)
         continue
       }
-      if (endpoint.idempotent && RETRYABLE_STATUS.has(status) && ++failures < this.retry.maxAttempts) {
-        await sleep(backoffDelay(failures - 1, this.retry.baseDelayMs, this.retry.maxDelayMs), signal)
-        continue
+      if (mayHaveBeenCarriedOut(endpoint, error) && (await retryAfterFailure(`HTTP ${status} ${error.apiCode}`, true))) continue
+      if (uncertain) {
+        error.afterLostAnswer = true
+        const settled = await options.settledBy?.(error)
+        if (settled !== undefined) {
+          debug('retry', `${name}: ${error.apiCode} after a lost answer means the earlier attempt took effect`)
+          return settled
+        }
       }
       throw error
     }

@@ -1,4 +1,6 @@
+import {isNotFound} from './api-error.js'
 import type {ApiClient, CallOptions} from './client.js'
+import {type Checked, NOT_DONE, alreadyDone} from './retry-policy.js'
 import {ENDPOINTS} from './endpoints.js'
 import type {
   AsyncTaskResponse,
@@ -46,14 +48,47 @@ export function getDownloadUrl(client: ApiClient, driveId: string, fileId: strin
   return client.call<DownloadUrlResponse>(ENDPOINTS.downloadUrl, {drive_id: driveId, file_id: fileId, ...(expireSec ? {expire_sec: expireSec} : {})}, options)
 }
 
-export function createFolder(client: ApiClient, driveId: string, parentId: string, name: string, mode: CheckNameMode = 'refuse'): Promise<CreateResponse> {
-  return client.call<CreateResponse>(ENDPOINTS.create, {drive_id: driveId, parent_file_id: parentId, name, type: 'folder', check_name_mode: mode})
+/** A folder `create` answer; `resent`: it answers a resend after a lost answer, so `exist` may be our own folder. */
+export type CreateFolderResponse = CreateResponse & {resent: boolean}
+
+/**
+ * Folders are always created with `check_name_mode: refuse` (§4.9), which makes a resend its own
+ * check: if the lost attempt made the folder, the resend answers its id with `exist: true` and
+ * creates nothing. `resent` tells the caller that `exist` may be that folder rather than an old one.
+ */
+export async function createFolder(client: ApiClient, driveId: string, parentId: string, name: string): Promise<CreateFolderResponse> {
+  let resent = false
+  const answer = await client.call<CreateResponse>(
+    ENDPOINTS.create,
+    {drive_id: driveId, parent_file_id: parentId, name, type: 'folder', check_name_mode: 'refuse'},
+    {
+      check: async () => {
+        resent = true
+        return NOT_DONE
+      },
+    },
+  )
+  return {...answer, resent}
 }
 
-export function renameFile(client: ApiClient, driveId: string, fileId: string, name: string, mode: CheckNameMode = 'refuse'): Promise<FileItem> {
-  return client.call<FileItem>(ENDPOINTS.update, {drive_id: driveId, file_id: fileId, name, check_name_mode: mode})
+/**
+ * Rename (§4.10). After a lost answer the entry is looked at first: it already carries the new
+ * name, or (auto_rename) no longer carries `from`, its name before → the rename took effect.
+ */
+export function renameFile(client: ApiClient, driveId: string, fileId: string, name: string, mode: CheckNameMode = 'refuse', from?: string): Promise<FileItem> {
+  return client.call<FileItem>(
+    ENDPOINTS.update,
+    {drive_id: driveId, file_id: fileId, name, check_name_mode: mode},
+    {
+      check: async () => {
+        const item = await getFile(client, driveId, fileId)
+        return item.name === name || (from !== undefined && item.name !== from) ? alreadyDone(item) : NOT_DONE
+      },
+    },
+  )
 }
 
+/** Move (§4.11). After a lost answer the entry is looked at first: already in the target folder → it moved. */
 export function moveFile(
   client: ApiClient,
   driveId: string,
@@ -61,25 +96,52 @@ export function moveFile(
   toParentId: string,
   options: {checkNameMode?: CheckNameMode; newName?: string} = {},
 ): Promise<MoveResponse> {
-  return client.call<MoveResponse>(ENDPOINTS.move, {
-    drive_id: driveId,
-    file_id: fileId,
-    to_parent_file_id: toParentId,
-    check_name_mode: options.checkNameMode ?? 'refuse',
-    ...(options.newName ? {new_name: options.newName} : {}),
+  return client.call<MoveResponse>(
+    ENDPOINTS.move,
+    {
+      drive_id: driveId,
+      file_id: fileId,
+      to_parent_file_id: toParentId,
+      check_name_mode: options.checkNameMode ?? 'refuse',
+      ...(options.newName ? {new_name: options.newName} : {}),
+    },
+    {
+      check: async () => {
+        const item = await getFile(client, driveId, fileId)
+        // The lost answer's async task id (folders) is gone; the move is visible, so it stands.
+        return item.parent_file_id === toParentId ? alreadyDone({drive_id: driveId, file_id: fileId, exist: false, async_task_id: ''}) : NOT_DONE
+      },
+    },
+  )
+}
+
+/**
+ * Copy (§4.12). Whether a lost copy landed depends on what the destination held before, which
+ * only the caller knows: it passes the check (write-checks.ts `copyLandedCheck`).
+ */
+export function copyFile(
+  client: ApiClient,
+  driveId: string,
+  fileId: string,
+  toParentId: string,
+  autoRename: boolean,
+  check: () => Promise<Checked<CopyResponse>>,
+): Promise<CopyResponse> {
+  return client.call<CopyResponse>(ENDPOINTS.copy, {drive_id: driveId, file_id: fileId, to_parent_file_id: toParentId, auto_rename: autoRename}, {check})
+}
+
+/** Trash (§4.13). Safe to resend: after a lost answer, "already in the recycle bin" (or gone) means done. */
+export function trashFile(client: ApiClient, driveId: string, fileId: string): Promise<RemoveResponse> {
+  return client.call<RemoveResponse>(ENDPOINTS.trash, {drive_id: driveId, file_id: fileId}, {
+    settledBy: (error) => (error.apiCode === 'ForbiddenFileInTheRecycleBin' || isNotFound(error) ? {drive_id: driveId, file_id: fileId} : undefined),
   })
 }
 
-export function copyFile(client: ApiClient, driveId: string, fileId: string, toParentId: string, autoRename = false): Promise<CopyResponse> {
-  return client.call<CopyResponse>(ENDPOINTS.copy, {drive_id: driveId, file_id: fileId, to_parent_file_id: toParentId, auto_rename: autoRename})
-}
-
-export function trashFile(client: ApiClient, driveId: string, fileId: string): Promise<RemoveResponse> {
-  return client.call<RemoveResponse>(ENDPOINTS.trash, {drive_id: driveId, file_id: fileId})
-}
-
+/** Delete for good (§4.13). Safe to resend: after a lost answer, "not found" means done. */
 export function deleteFile(client: ApiClient, driveId: string, fileId: string): Promise<RemoveResponse> {
-  return client.call<RemoveResponse>(ENDPOINTS.delete, {drive_id: driveId, file_id: fileId})
+  return client.call<RemoveResponse>(ENDPOINTS.delete, {drive_id: driveId, file_id: fileId}, {
+    settledBy: (error) => (isNotFound(error) ? {drive_id: driveId, file_id: fileId} : undefined),
+  })
 }
 
 export function getAsyncTask(client: ApiClient, taskId: string): Promise<AsyncTaskResponse> {

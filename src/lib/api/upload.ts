@@ -1,13 +1,20 @@
 import type {ApiClient, CallOptions} from './client.js'
+import type {Checked} from './retry-policy.js'
+import {getFile} from './files.js'
 import {ENDPOINTS} from './endpoints.js'
 import type {CreateFileRequest, CreateResponse, FileItem, ListUploadedPartsResponse, UploadUrlResponse} from './wire.js'
 
 /** Upload endpoints (§5). `create` takes a body builder so the proof code uses the token actually sent (§5.4). */
 
+/**
+ * A file's upload session (§5.2). Whether a lost `create` took effect (a rapid upload makes the
+ * file at once) depends on the content and on what the folder held before, which only the caller
+ * knows: it passes the check (write-checks.ts `uploadCreatedCheck`).
+ */
 export function createFile(
   client: ApiClient,
   request: CreateFileRequest | ((accessToken: string) => CreateFileRequest | Promise<CreateFileRequest>),
-  options?: CallOptions,
+  options: CallOptions & {check: () => Promise<Checked<CreateResponse>>},
 ): Promise<CreateResponse> {
   return client.call<CreateResponse>(ENDPOINTS.create, request, options)
 }
@@ -46,10 +53,21 @@ export async function listUploadedParts(
   return parts.sort((a, b) => a.part_number - b.part_number)
 }
 
+/**
+ * `complete` (§5.8) is safe to resend: completing a completed session returns the file. Should the
+ * service instead call the session gone after a lost answer, the file itself says whether it landed.
+ */
 export function completeUpload(
   client: ApiClient,
   session: {driveId: string; fileId: string; uploadId: string},
   options?: CallOptions,
 ): Promise<FileItem> {
-  return client.call<FileItem>(ENDPOINTS.complete, {drive_id: session.driveId, file_id: session.fileId, upload_id: session.uploadId}, options)
+  return client.call<FileItem>(ENDPOINTS.complete, {drive_id: session.driveId, file_id: session.fileId, upload_id: session.uploadId}, {
+    ...options,
+    settledBy: async (error) => {
+      if (error.apiCode !== 'NotFound.UploadId') return undefined
+      const file = await getFile(client, session.driveId, session.fileId).catch(() => undefined)
+      return file?.content_hash ? file : undefined
+    },
+  })
 }

@@ -1,4 +1,4 @@
-import {ApiError} from '../api/api-error.js'
+import {ApiError, apiErrorBehind} from '../api/api-error.js'
 import type {ApiClient, TokenSource} from '../api/client.js'
 import {onlineRenew, refreshWithApp} from '../api/oauth.js'
 import type {TokenResponse} from '../api/wire.js'
@@ -98,6 +98,7 @@ export class Session implements TokenSource {
       try {
         return await this.renewAndStore(current, signal)
       } catch (error) {
+        if (isSpentByLostAnswer(error)) return this.afterLostRenewal(current, error, signal)
         // The stored chain is dead, but the environment offers a token we never tried: use it.
         if (isRefusal(error) && this.options.env.refreshToken && !(await this.envTokenIsTried(current))) {
           debug('auth', 'stored login refused; trying ALIPAN_REFRESH_TOKEN')
@@ -106,6 +107,29 @@ export class Session implements TokenSource {
         throw error
       }
     })
+  }
+
+  /**
+   * Must be called with the lock held. A refresh was carried out but its answer lost (a dropped
+   * connection, a 5xx), and the resend with the same single-use token was refused: the service
+   * renewed the login and the new token never arrived. Before calling the login spent, look again:
+   * another process may have stored a newer token meanwhile, or the environment offers one.
+   */
+  private async afterLostRenewal(spent: StoredCredentials, error: unknown, signal?: AbortSignal): Promise<string> {
+    const latest = await this.options.store.read()
+    if (latest && latest.refresh_token !== spent.refresh_token) {
+      debug('auth', 'the answer to a renewal was lost, but the store holds a newer login: using it')
+      this.memo = latest
+      return this.isFresh(latest) ? latest.access_token! : this.renewAndStore(latest, signal)
+    }
+    if (this.options.env.refreshToken && !(await this.envTokenIsTried(spent))) {
+      debug('auth', 'the answer to a renewal was lost; trying ALIPAN_REFRESH_TOKEN')
+      return this.renewAndStore(await this.seedFromEnv(), signal)
+    }
+    throw new AuthError(
+      'The answer to the login renewal was lost on the way (a dropped connection or a server error), and the service now refuses the old refresh token: this login is spent.',
+      {code: 'RenewalAnswerLost', hint: 'run `alipan login` again (headless: set a new ALIPAN_REFRESH_TOKEN)', cause: error},
+    )
   }
 
   /** Must be called with the lock held. */
@@ -205,6 +229,15 @@ export function lifetimeOf(tokens: TokenResponse, now: number): number {
 
 function notLoggedIn(): AuthError {
   return new AuthError('Not logged in.', {code: 'NotLoggedIn', hint: NOT_LOGGED_IN_HINT})
+}
+
+/** Refusals that name a cause of their own (expiry, a bad app): reported as they are. */
+const OTHER_CAUSES = new Set(['RefreshTokenExpired', 'RefreshTokenInvalid', 'InvalidClientId', 'InvalidClientSecret', 'AppNotExists'])
+
+/** A refusal of a resend whose first attempt may have been carried out: that attempt spent the token. */
+function isSpentByLostAnswer(error: unknown): boolean {
+  const answer = apiErrorBehind(error)
+  return isRefusal(error) && answer !== undefined && answer.afterLostAnswer && !OTHER_CAUSES.has(answer.apiCode)
 }
 
 /** The service said no to the token itself (as opposed to a network or rate problem). */

@@ -171,15 +171,18 @@ export class Drive {
     return current
   }
 
-  /** Create one folder; `created: false` when a folder of that name was already there. */
-  async createFolderIn(parent: RemoteEntry, name: string): Promise<{entry: RemoteEntry; created: boolean}> {
+  /**
+   * Create one folder; `created: false` when a folder of that name was already there. `resent`:
+   * the first attempt's answer was lost, so an existing folder may be the one it made.
+   */
+  async createFolderIn(parent: RemoteEntry, name: string): Promise<{entry: RemoteEntry; created: boolean; resent: boolean}> {
     throwIfAborted(this.signal)
-    const response = await createFolder(this.client, this.driveId, parent.file_id, name, 'refuse')
+    const response = await createFolder(this.client, this.driveId, parent.file_id, name)
     const path = joinRemotePath(parent.path, name)
     let type: FileType = response.type ?? 'folder'
     if (response.exist && response.type === undefined) type = (await getFile(this.client, this.driveId, response.file_id)).type
     const entry = this.remember({path, name, type, size: 0, file_id: response.file_id, parent_file_id: parent.file_id})
-    return {entry: assertFolder(entry), created: !response.exist}
+    return {entry: assertFolder(entry), created: !response.exist, resent: response.resent}
   }
 
   remember(entry: RemoteEntry): RemoteEntry {

@@ -34,6 +34,15 @@ export function normalizeRemotePath(path: string): string {
   return `/${segments.join('/')}`
 }
 
+/**
+ * A remote path as the user gave it. An empty one (`""`, `alipan:`) would normalize to the root
+ * folder, so `mkdir ""` or `mv x ""` would act on the root: it is a usage error instead.
+ */
+export function remotePathArg(raw: string, what = 'remote path'): string {
+  if (stripRemotePrefix(raw) === '') throw new UsageError(`The ${what} is empty.`, {hint: 'give an absolute remote path such as /backups (/ is the root folder)'})
+  return raw
+}
+
 export function splitRemotePath(path: string): string[] {
   return normalizeRemotePath(path).split('/').filter(Boolean)
 }

@@ -3,6 +3,7 @@ import {dirname, resolve, sep} from 'node:path'
 import type {Writable} from 'node:stream'
 
 import type {Drive, RemoteEntry} from '../drive/drive.js'
+import {remotePathArg} from '../drive/remote-path.js'
 import {AlipanError, ConflictError, UsageError, asLocalFsError} from '../errors.js'
 import {sha1File} from '../transfer/hashing.js'
 import {DOWNLOAD_SLOTS, type LivpFormat, downloadToFile, downloadToStream, isLivePhoto, livpLocalName} from '../transfer/download.js'
@@ -58,7 +59,7 @@ interface Job {
  * touch the local disk.
  */
 export async function get(drive: Drive, options: GetOptions): Promise<GetResult[]> {
-  const entry = await drive.stat(options.remote)
+  const entry = await drive.stat(remotePathArg(options.remote))
   const slots = new Semaphore(DOWNLOAD_SLOTS)
   const base = {client: drive.client, driveId: drive.driveId, livp: options.livp, signal: options.signal, slots}
 

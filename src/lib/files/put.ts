@@ -8,7 +8,7 @@ import {pipeline} from 'node:stream/promises'
 import {trashFile} from '../api/files.js'
 import type {CheckNameMode} from '../api/wire.js'
 import type {Drive, RemoteEntry} from '../drive/drive.js'
-import {endsWithSlash, joinRemotePath, normalizeRemotePath, parentAndName} from '../drive/remote-path.js'
+import {endsWithSlash, joinRemotePath, normalizeRemotePath, parentAndName, remotePathArg} from '../drive/remote-path.js'
 import {AlipanError, ConflictError, ExitCode, UsageError, asLocalFsError} from '../errors.js'
 import {sha1File} from '../transfer/hashing.js'
 import type {ResumeStore} from '../transfer/resume-state.js'
@@ -82,6 +82,7 @@ interface Job {
  */
 export async function put(drive: Drive, options: PutOptions): Promise<PutResult[]> {
   if (options.sources.length === 0) throw new UsageError('Nothing to upload.')
+  remotePathArg(options.remote, 'destination path')
   if (options.sources.includes('-')) return [await putStdin(drive, options)]
 
   const locals = await Promise.all(options.sources.map(async (source) => ({source, info: await localStat(source)})))
@@ -186,7 +187,8 @@ async function putOne(drive: Drive, job: Job, current: RemoteEntry | undefined, 
     const parent = await drive.stat(job.folder)
     options.events?.start?.(label, job.size)
     const onProgress = (p: TransferProgress) => options.events?.progress?.(label, p)
-    let outcome: UploadOutcome = await uploadFile(job.local, job, {client: drive.client, driveId: drive.driveId, parentId: parent.file_id, name: job.name, checkNameMode: mode}, {...options, onProgress})
+    const target = {client: drive.client, driveId: drive.driveId, parentId: parent.file_id, name: job.name}
+    let outcome: UploadOutcome = await uploadFile(job.local, job, {...target, checkNameMode: mode, occupants: current ? [current.file_id] : []}, {...options, onProgress})
     if (outcome.status === 'exists') {
       // Someone created the name between our listing and the upload: decide again.
       const now = await drive.stat(remotePath)
@@ -196,7 +198,7 @@ async function putOne(drive: Drive, job: Job, current: RemoteEntry | undefined, 
         return {...result, file_id: now.file_id, content_hash: now.content_hash ?? null, skipped: true, reason: decision.skip}
       }
       replace = decision.mode === 'ignore' ? now : undefined
-      outcome = await uploadFile(job.local, job, {client: drive.client, driveId: drive.driveId, parentId: parent.file_id, name: job.name, checkNameMode: decision.mode}, {...options, onProgress})
+      outcome = await uploadFile(job.local, job, {...target, checkNameMode: decision.mode, occupants: [now.file_id]}, {...options, onProgress})
       if (outcome.status === 'exists') throw new ConflictError(`${remotePath} already exists.`)
     }
     // Overwrite is safe: the old file goes to the recycle bin only now that the new one is complete.
@@ -287,7 +289,7 @@ async function putStdin(drive: Drive, options: PutOptions): Promise<PutResult> {
       replace = choice === 'overwrite' ? existing : undefined
     }
     options.events?.start?.(remote, undefined)
-    const outcome = await uploadStream(stdin, {client: drive.client, driveId: drive.driveId, parentId: parent.file_id, name, checkNameMode: mode}, {
+    const outcome = await uploadStream(stdin, {client: drive.client, driveId: drive.driveId, parentId: parent.file_id, name, checkNameMode: mode, occupants: existing ? [existing.file_id] : []}, {
       ...options,
       onProgress: (p) => options.events?.progress?.(remote, p),
     })

@@ -1,6 +1,7 @@
 import {getDownloadUrl, getVideoPreviewPlayInfo} from '../api/files.js'
 import type {TranscodingTask, VideoTemplate} from '../api/wire.js'
 import type {Drive} from '../drive/drive.js'
+import {remotePathArg} from '../drive/remote-path.js'
 import {AlipanError, ExitCode, NetworkError, NotFoundError, NotReadyError, UsageError} from '../errors.js'
 import {urlExpiresAt} from '../transfer/oss-url.js'
 import {type LivpFormat, isLivePhoto} from '../transfer/download.js'
@@ -47,7 +48,7 @@ const TRANSCODING = 'Transcoding in progress, try again in a minute.'
  * stream, or a video's HLS playlist. The getDownloadUrl rate (1/s) is the client pacer's job.
  */
 export async function link(drive: Drive, options: LinkOptions): Promise<LinkResult> {
-  const entry = await drive.stat(options.path)
+  const entry = await drive.stat(remotePathArg(options.path))
   if (entry.type === 'folder') throw new UsageError(`${entry.path} is a folder; links are for files.`, {hint: 'link the files inside it, e.g. `alipan find <folder> --name "*" --json`'})
   const requested = Math.min(Math.max(1, Math.round(options.expireSec ?? DEFAULT_EXPIRE_SEC)), MAX_EXPIRE_SEC)
   const common = {file_id: entry.file_id, path: entry.path, requested_expire_sec: requested}

@@ -1,5 +1,5 @@
 import type {Drive} from '../drive/drive.js'
-import {normalizeRemotePath, parentAndName} from '../drive/remote-path.js'
+import {normalizeRemotePath, parentAndName, remotePathArg} from '../drive/remote-path.js'
 import {AlipanError, ConflictError, NotFoundError, UsageError, throwIfAborted} from '../errors.js'
 import {isFatal} from '../files/pool.js'
 
@@ -31,7 +31,7 @@ export async function mkdir(drive: Drive, options: MkdirOptions): Promise<MkdirR
   const results: MkdirResult[] = []
   for (const raw of options.paths) {
     throwIfAborted(options.signal)
-    const path = normalizeRemotePath(raw)
+    const path = normalizeRemotePath(remotePathArg(raw, 'folder path'))
     try {
       results.push(await (options.parents ? mkdirParents(drive, path) : mkdirOne(drive, path)))
     } catch (error) {
@@ -49,9 +49,17 @@ async function mkdirOne(drive: Drive, path: string): Promise<MkdirResult> {
   const parent = await drive.tryStat(parentPath)
   if (!parent) throw new NotFoundError(`No such folder: ${parentPath}`, {hint: 'use -p to create missing parent folders'})
   if (parent.type !== 'folder') throw new ConflictError(`A file is in the way: ${parentPath} is a file, not a folder.`)
-  const {entry, created} = await drive.createFolderIn(parent, name)
-  if (!created) throw new ConflictError(`${path} already exists.`, {hint: 'use -p to accept an existing folder'})
+  // Looked up first: after a lost answer, `exist` must mean "made by that attempt", not "was there".
+  const before = await drive.tryStat(path)
+  if (before?.type === 'file') throw new ConflictError(`A file is in the way: ${path} is a file, not a folder.`)
+  if (before) throw alreadyThere(path)
+  const {entry, created, resent} = await drive.createFolderIn(parent, name)
+  if (!created && !resent) throw alreadyThere(path)
   return {path, file_id: entry.file_id, created: true}
+}
+
+function alreadyThere(path: string): ConflictError {
+  return new ConflictError(`${path} already exists.`, {hint: 'use -p to accept an existing folder'})
 }
 
 async function mkdirParents(drive: Drive, path: string): Promise<MkdirResult> {

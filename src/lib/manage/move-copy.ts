@@ -1,7 +1,8 @@
 import {copyFile, getFile, moveFile, renameFile, trashFile} from '../api/files.js'
+import {copyCandidatesBefore, copyLandedCheck} from '../api/write-checks.js'
 import type {CheckNameMode, FileType} from '../api/wire.js'
 import type {Drive, RemoteEntry} from '../drive/drive.js'
-import {endsWithSlash, joinRemotePath, normalizeRemotePath, parentAndName} from '../drive/remote-path.js'
+import {endsWithSlash, joinRemotePath, normalizeRemotePath, parentAndName, remotePathArg} from '../drive/remote-path.js'
 import {AlipanError, ConflictError, NotFoundError, UsageError, throwIfAborted} from '../errors.js'
 import type {ConflictChoice, ConflictResolver} from '../files/events.js'
 import {isFatal} from '../files/pool.js'
@@ -60,6 +61,8 @@ export function copy(drive: Drive, options: MoveCopyOptions): Promise<MoveCopyRe
  */
 async function run(drive: Drive, op: Operation, options: MoveCopyOptions): Promise<MoveCopyResult[]> {
   if (options.sources.length === 0) throw new UsageError(`Give what to ${op} and where: SRC… DST.`)
+  for (const source of options.sources) remotePathArg(source, 'source path')
+  remotePathArg(options.destination, 'destination path')
   const plan = await planDestination(drive, options)
   const results: MoveCopyResult[] = []
   const seen = new Set<string>()
@@ -128,7 +131,10 @@ async function one(drive: Drive, op: Operation, source: string, plan: Plan, opti
     }
   }
   const checkNameMode: CheckNameMode = mode === 'overwrite' ? 'ignore' : mode === 'rename' ? 'auto_rename' : 'refuse'
-  const placed = op === 'move' ? await moveOne(drive, src, folder, name, checkNameMode, sameParent, target, options) : await copyOne(drive, src, folder, name, checkNameMode, options)
+  const placed =
+    op === 'move'
+      ? await moveOne(drive, src, folder, name, checkNameMode, sameParent, target, options)
+      : await copyOne(drive, src, folder, name, checkNameMode, name === src.name ? (existing ?? null) : undefined, options)
 
   drive.forget(target)
   if (op === 'move') drive.forget(source)
@@ -156,7 +162,7 @@ interface Placed {
 async function moveOne(drive: Drive, src: RemoteEntry, folder: RemoteEntry, name: string, checkNameMode: CheckNameMode, sameParent: boolean, target: string, options: MoveCopyOptions): Promise<Placed> {
   const {client, driveId} = drive
   if (sameParent) {
-    const item = await renameFile(client, driveId, src.file_id, name, checkNameMode)
+    const item = await renameFile(client, driveId, src.file_id, name, checkNameMode, src.name)
     return {fileId: src.file_id, name: item.name ?? name}
   }
   const answer = await moveFile(client, driveId, src.file_id, folder.file_id, {checkNameMode, newName: name === src.name ? undefined : name})
@@ -166,28 +172,50 @@ async function moveOne(drive: Drive, src: RemoteEntry, folder: RemoteEntry, name
   if (name === src.name && checkNameMode !== 'auto_rename') return {fileId: src.file_id, name}
   const moved = await getFile(client, driveId, src.file_id)
   if (moved.name === name || (checkNameMode === 'auto_rename' && name === src.name)) return {fileId: src.file_id, name: moved.name}
-  const renamed = await renameFile(client, driveId, src.file_id, name, checkNameMode)
+  const renamed = await renameFile(client, driveId, src.file_id, name, checkNameMode, moved.name)
   return {fileId: src.file_id, name: renamed.name ?? name}
 }
 
 /**
  * `copy` (§4.12) always with `auto_rename` (copying into the same folder fails without it), then
  * the copy is renamed to the wanted name if it landed under another. A copy that cannot take its
- * name is trashed again rather than left behind as `name(1)`.
+ * name is trashed again rather than left behind as `name(1)`. `occupant`: what holds the source's
+ * name in the folder (null = nothing), when the caller already looked.
  */
-async function copyOne(drive: Drive, src: RemoteEntry, folder: RemoteEntry, name: string, checkNameMode: CheckNameMode, options: MoveCopyOptions): Promise<Placed> {
+async function copyOne(
+  drive: Drive,
+  src: RemoteEntry,
+  folder: RemoteEntry,
+  name: string,
+  checkNameMode: CheckNameMode,
+  occupant: RemoteEntry | null | undefined,
+  options: MoveCopyOptions,
+): Promise<Placed> {
   const {client, driveId} = drive
-  const answer = await copyFile(client, driveId, src.file_id, folder.file_id, true)
+  const before = await copyCandidates(drive, src, folder, occupant)
+  const check = copyLandedCheck({client, driveId, toParentId: folder.file_id, source: {...src, content_hash: src.content_hash}, before})
+  const answer = await copyFile(client, driveId, src.file_id, folder.file_id, true, check)
   await settle(client, answer, `Copying ${src.path}`, {signal: options.signal, events: options.events})
   const copied = await getFile(client, driveId, answer.file_id)
   if (copied.name === name || (checkNameMode === 'auto_rename' && name === src.name)) return {fileId: answer.file_id, name: copied.name}
   try {
-    const renamed = await renameFile(client, driveId, answer.file_id, name, checkNameMode)
+    const renamed = await renameFile(client, driveId, answer.file_id, name, checkNameMode, copied.name)
     return {fileId: answer.file_id, name: renamed.name ?? name}
   } catch (error) {
     await trashFile(client, driveId, answer.file_id).catch(() => undefined)
     throw error
   }
+}
+
+/**
+ * What a check after a lost copy answer must know (write-checks.ts): nothing when the source's
+ * name is free in the folder (the copy lands under exactly it); else the entries already there
+ * that an auto-renamed copy could be mistaken for, listed before the copy is sent.
+ */
+async function copyCandidates(drive: Drive, src: RemoteEntry, folder: RemoteEntry, occupant: RemoteEntry | null | undefined): Promise<Set<string> | undefined> {
+  const holder = occupant !== undefined ? occupant : await drive.tryStat(joinRemotePath(folder.path, src.name))
+  if (!holder && src.parent_file_id !== folder.file_id) return undefined
+  return copyCandidatesBefore(drive.client, drive.driveId, folder.file_id, src)
 }
 
 function resolveChoice(path: string, options: MoveCopyOptions): Promise<ConflictChoice> | ConflictChoice {

@@ -2,7 +2,7 @@ import {isNotFound} from '../api/api-error.js'
 import {deleteFile, trashFile} from '../api/files.js'
 import type {FileType} from '../api/wire.js'
 import type {Drive, RemoteEntry} from '../drive/drive.js'
-import {normalizeRemotePath} from '../drive/remote-path.js'
+import {normalizeRemotePath, remotePathArg} from '../drive/remote-path.js'
 import {AlipanError, NotFoundError, UsageError, throwIfAborted} from '../errors.js'
 import {isFatal} from '../files/pool.js'
 import {type TaskEvents, settle} from './async-task.js'
@@ -73,7 +73,7 @@ export async function remove(drive: Drive, options: RemoveOptions): Promise<Remo
   const method = options.method
   const planned: Array<{path: string; entry?: RemoteEntry}> = []
   for (const raw of options.paths) {
-    const path = normalizeRemotePath(raw)
+    const path = normalizeRemotePath(remotePathArg(raw))
     if (path === '/') throw new UsageError('Refusing to remove the root folder.', {hint: 'name the files or folders inside it'})
     if (planned.some((p) => p.path === path)) continue
     const entry = await drive.tryStat(path)

@@ -68,7 +68,7 @@ export function uploadSide(options: UploadSideOptions): SideOps {
         outcome = await uploadFile(
           source.path!,
           {size: source.size, mtimeMs: source.mtimeMs ?? Date.now()},
-          {client: drive.client, driveId: drive.driveId, parentId: parent.file_id, name: nameOf(action.rel), checkNameMode: old ? 'ignore' : 'refuse'},
+          {client: drive.client, driveId: drive.driveId, parentId: parent.file_id, name: nameOf(action.rel), checkNameMode: old ? 'ignore' : 'refuse', occupants: old ? [old.file_id] : []},
           {
             rapid: options.rapid,
             partSize: options.partSize,

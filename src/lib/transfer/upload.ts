@@ -5,6 +5,7 @@ import {ApiError} from '../api/api-error.js'
 import type {ApiClient} from '../api/client.js'
 import {getFile, trashFile} from '../api/files.js'
 import {completeUpload, createFile, listUploadedParts} from '../api/upload.js'
+import {uploadCreatedCheck} from '../api/write-checks.js'
 import type {CheckNameMode, CreateFileRequest, CreateResponse, FileItem} from '../api/wire.js'
 import {debug} from '../debug.js'
 import {AlipanError, ExitCode, throwIfAborted} from '../errors.js'
@@ -29,6 +30,12 @@ export interface UploadTarget {
   parentId: string
   name: string
   checkNameMode: CheckNameMode
+  /**
+   * Ids of the entries known to hold the name before this upload (an overwrite's old file; [] when
+   * it was free). After a lost answer, the check never takes them for the file this upload made:
+   * without it, a rapid upload of unchanged bytes would find the old file and call it done.
+   */
+  occupants: readonly string[]
 }
 
 export interface UploadOptions {
@@ -85,7 +92,7 @@ export async function uploadFile(path: string, stat: {size: number; mtimeMs: num
     part_info_list: Array.from({length: parts}, (_, i) => ({part_number: i + 1})),
     local_modified_at: new Date(stat.mtimeMs).toISOString(),
   }
-  const created = options.rapid && size > 0 ? await createRapid(path, size, base, target.client, options) : await createFile(target.client, base, {signal: options.signal})
+  const created = options.rapid && size > 0 ? await createRapid(path, size, base, target, options) : await createFile(target.client, base, {signal: options.signal, check: createdCheck(target, size)})
   if (created.exist) return {status: 'exists', fileId: created.file_id}
   const session = {driveId: target.driveId, fileId: created.file_id, uploadId: created.upload_id ?? ''}
 
@@ -120,15 +127,17 @@ export async function uploadFile(path: string, stat: {size: number; mtimeMs: num
  * files: probe with pre_hash (first KiB); only on PreHashMatched read the whole file for its SHA-1
  * and create again with the proof — so a file the service does not have is read just once.
  */
-async function createRapid(path: string, size: number, base: CreateFileRequest, client: ApiClient, options: UploadOptions): Promise<CreateResponse> {
+async function createRapid(path: string, size: number, base: CreateFileRequest, target: UploadTarget, options: UploadOptions): Promise<CreateResponse> {
+  const {client} = target
   const signal = options.signal
   if (size <= SMALL_FILE) {
     const bytes = await readRange(path, 0, size)
     const contentHash = sha1Hex(bytes)
-    return createFile(client, (token) => withProof(base, contentHash, bytes.subarray(...bounds(proofRange(token, size)))), {signal})
+    const check = createdCheck(target, size, contentHash)
+    return createFile(client, (token) => withProof(base, contentHash, bytes.subarray(...bounds(proofRange(token, size)))), {signal, check})
   }
   try {
-    return await createFile(client, {...base, pre_hash: sha1Hex(await readRange(path, 0, PRE_HASH_BYTES))}, {signal})
+    return await createFile(client, {...base, pre_hash: sha1Hex(await readRange(path, 0, PRE_HASH_BYTES))}, {signal, check: createdCheck(target, size)})
   } catch (error) {
     if (!(error instanceof ApiError && error.apiCode === 'PreHashMatched')) throw error
   }
@@ -141,10 +150,20 @@ async function createRapid(path: string, size: number, base: CreateFileRequest, 
   })
   const contentHash = hash.digest('hex').toUpperCase()
   // The proof is computed from the token this very request carries (§5.4).
-  return createFile(client, async (token) => {
-    const {start, end} = proofRange(token, size)
-    return withProof(base, contentHash, await readRange(path, start, end))
-  }, {signal})
+  return createFile(
+    client,
+    async (token) => {
+      const {start, end} = proofRange(token, size)
+      return withProof(base, contentHash, await readRange(path, start, end))
+    },
+    {signal, check: createdCheck(target, size, contentHash)},
+  )
+}
+
+/** What a lost `create` may have left in the target folder (a rapid hit, an open session), looked at before it is sent again. */
+function createdCheck(target: UploadTarget, size?: number, contentHash?: string) {
+  const {client, driveId, parentId, name, checkNameMode, occupants} = target
+  return uploadCreatedCheck({client, driveId, parentId, name, checkNameMode, size, contentHash, occupants})
 }
 
 function bounds(range: {start: number; end: number}): [number, number] {
@@ -264,7 +283,7 @@ export async function uploadStream(source: Readable, target: UploadTarget, optio
   const created = await createFile(
     target.client,
     {drive_id: target.driveId, parent_file_id: target.parentId, name: target.name, type: 'file', check_name_mode: target.checkNameMode},
-    {signal: options.signal},
+    {signal: options.signal, check: createdCheck(target)},
   )
   if (created.exist) return {status: 'exists', fileId: created.file_id}
   const session = {driveId: target.driveId, fileId: created.file_id, uploadId: created.upload_id ?? ''}
