@@ -149,7 +149,7 @@ describe('sync', () => {
     })
 
     it('a touched file (same bytes, new time) costs a rapid re-upload, no bytes, and converges', async () => {
-      const path = write('touched.bin', pattern(200 * 1024, 7))
+      const path = write('touched.bin', pattern(2 * 1024 * 1024, 7))
       assert.equal((await sync(src, `alipan:${remote}`)).exitCode, 0)
       const later = new Date(Date.now() + 60_000)
       utimesSync(path, later, later)
@@ -157,6 +157,7 @@ describe('sync', () => {
       const r = await sync(src, `alipan:${remote}`)
       assert.deepEqual(r.result?.actions.map((a) => `${a.action} ${a.path}`), ['replace touched.bin'])
       assert.equal(f.emu.counters.bytesIn, 0, 'rapid upload: the service has the bytes')
+      assert.equal(calls(/openFile\/create$/), 1, 'the SHA-1 read for the comparison serves the rapid upload: no pre-hash probe, no second read')
       assert.equal(f.emu.fs().trashed().filter((e) => e.name === 'touched.bin').length, 0, 'the identical old copy is not kept in the recycle bin')
       f.emu.resetCounters()
       const again = await sync(src, `alipan:${remote}`)

@@ -27,6 +27,8 @@ export interface SyncAction {
   reason?: 'changed' | 'time' | 'type'
   /** delete, and the old side of a `type` replace: the entries that go (a folder and all inside it). */
   entries?: number
+  /** The local file's SHA-1 when the plan read it (an upload then need not read it again to hash). */
+  localSha1?: string
 }
 
 export interface PlanRules {
@@ -91,14 +93,14 @@ export function plan(source: Tree, dest: Tree, rules: PlanRules, localHashes: Re
       if (rules.compare === 'default' && s.mtimeMs !== undefined && d.mtimeMs !== undefined) {
         if (d.path !== undefined) retime.push({source: s, dest: d})
         else if (rules.fixRemoteTimes) {
-          transfers.push({action: 'replace', type: 'file', rel, size: s.size, source: s, dest: d, reason: 'time'})
+          transfers.push({action: 'replace', type: 'file', rel, size: s.size, source: s, dest: d, reason: 'time', localSha1: localHashes.get(rel)})
           continue
         }
       }
       unchanged++
       continue
     }
-    transfers.push({action: 'replace', type: 'file', rel, size: s.size, source: s, dest: d, reason: 'changed'})
+    transfers.push({action: 'replace', type: 'file', rel, size: s.size, source: s, dest: d, reason: 'changed', ...(localHashes.has(rel) ? {localSha1: localHashes.get(rel)} : {})})
   }
 
   let deleteEntries = 0

@@ -71,6 +71,7 @@ export function uploadSide(options: UploadSideOptions): SideOps {
           {client: drive.client, driveId: drive.driveId, parentId: parent.file_id, name: nameOf(action.rel), checkNameMode: old ? 'ignore' : 'refuse', occupants: old ? [old.file_id] : []},
           {
             rapid: options.rapid,
+            knownSha1: action.localSha1,
             partSize: options.partSize,
             internalUpload: options.internalUpload,
             resume: options.resume,

@@ -40,6 +40,11 @@ export interface UploadTarget {
 
 export interface UploadOptions {
   rapid: boolean
+  /**
+   * The file's SHA-1 when the caller has just read it (sync compares by it): a rapid attempt then
+   * goes straight to the full-hash create, without the pre-hash probe and a second read.
+   */
+  knownSha1?: string
   partSize?: number
   internalUpload?: boolean
   resume?: ResumeStore
@@ -136,27 +141,31 @@ async function createRapid(path: string, size: number, base: CreateFileRequest, 
     const check = createdCheck(target, size, contentHash)
     return createFile(client, (token) => withProof(base, contentHash, bytes.subarray(...bounds(proofRange(token, size)))), {signal, check})
   }
-  try {
-    return await createFile(client, {...base, pre_hash: sha1Hex(await readRange(path, 0, PRE_HASH_BYTES))}, {signal, check: createdCheck(target, size)})
-  } catch (error) {
-    if (!(error instanceof ApiError && error.apiCode === 'PreHashMatched')) throw error
+  let contentHash = options.knownSha1?.toUpperCase()
+  if (!contentHash) {
+    try {
+      return await createFile(client, {...base, pre_hash: sha1Hex(await readRange(path, 0, PRE_HASH_BYTES))}, {signal, check: createdCheck(target, size)})
+    } catch (error) {
+      if (!(error instanceof ApiError && error.apiCode === 'PreHashMatched')) throw error
+    }
+    debug('upload', `pre-hash matched for ${base.name}; computing the full SHA-1`)
+    const hash = newSha1()
+    let done = 0
+    await hashRangeInto(hash, path, 0, size, {
+      signal,
+      onBytes: (n) => options.onProgress?.({phase: 'hash', done: (done += n), total: size}),
+    })
+    contentHash = hash.digest('hex').toUpperCase()
   }
-  debug('upload', `pre-hash matched for ${base.name}; computing the full SHA-1`)
-  const hash = newSha1()
-  let done = 0
-  await hashRangeInto(hash, path, 0, size, {
-    signal,
-    onBytes: (n) => options.onProgress?.({phase: 'hash', done: (done += n), total: size}),
-  })
-  const contentHash = hash.digest('hex').toUpperCase()
+  const fullHash = contentHash
   // The proof is computed from the token this very request carries (§5.4).
   return createFile(
     client,
     async (token) => {
       const {start, end} = proofRange(token, size)
-      return withProof(base, contentHash, await readRange(path, start, end))
+      return withProof(base, fullHash, await readRange(path, start, end))
     },
-    {signal, check: createdCheck(target, size, contentHash)},
+    {signal, check: createdCheck(target, size, fullHash)},
   )
 }
 
