@@ -121,6 +121,7 @@ export async function serveDownload(ctx: Ctx, call: Call, sha1: string, contentT
       EC.concurrency,
     )
   }
+  if (!isHead) ctx.counters.peakDownloads = Math.max(ctx.counters.peakDownloads, ctx.downloads.count(userId))
   const start = range?.start ?? 0
   const end = range?.end ?? blob.size - 1
   const length = blob.size === 0 ? 0 : end - start + 1
@@ -146,7 +147,7 @@ export async function serveDownload(ctx: Ctx, call: Call, sha1: string, contentT
   })
   const dropAfter = ctx.faults.takeDrop('download')
   let sent = 0
-  const pace = ctx.throttle.meter()
+  const pace = ctx.throttle.meter('download')
   // a hand-written loop rather than pipeline(): a drop fault must cut the socket right after the
   // bytes it allows have been flushed
   for await (const chunk of createReadStream(ctx.blobs.path(sha1), {start, end}) as AsyncIterable<Buffer>) {
