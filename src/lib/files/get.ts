@@ -3,6 +3,7 @@ import {dirname, resolve, sep} from 'node:path'
 import type {Writable} from 'node:stream'
 
 import type {Drive, RemoteEntry} from '../drive/drive.js'
+import type {BandwidthLimiter} from '../transfer/bandwidth.js'
 import {AlipanError, ConflictError, UsageError, throwIfAborted} from '../errors.js'
 import {sha1File} from '../transfer/hashing.js'
 import {DOWNLOAD_SLOTS, type LivpFormat, downloadToFile, downloadToStream, isLivePhoto, livpLocalName} from '../transfer/download.js'
@@ -22,6 +23,10 @@ export interface GetOptions {
   ask?: ConflictResolver
   livp: LivpFormat
   transfers?: number
+  /** Most HTTP Range streams per large file (1–3, default 3), within the per-user limit of 3 in all. */
+  streams?: number
+  /** `--bwlimit`: one bucket for the whole command (sync passes the same one to put and get). */
+  bandwidth?: BandwidthLimiter
   stdout?: Writable
   signal?: AbortSignal
   events?: TransferEvents
@@ -55,7 +60,7 @@ interface Job {
 export async function get(drive: Drive, options: GetOptions): Promise<GetResult[]> {
   const entry = await drive.stat(options.remote)
   const slots = new Semaphore(DOWNLOAD_SLOTS)
-  const base = {client: drive.client, driveId: drive.driveId, livp: options.livp, signal: options.signal, slots}
+  const base = {client: drive.client, driveId: drive.driveId, livp: options.livp, signal: options.signal, slots, streams: options.streams, bandwidth: options.bandwidth}
 
   if (options.local === '-') {
     if (entry.type !== 'file') throw new UsageError(`${entry.path} is a folder; only a file can go to standard output.`)
