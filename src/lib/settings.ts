@@ -3,6 +3,7 @@ import {join} from 'node:path'
 import {DEFAULT_ONLINE_API_URL, baseUrl} from './env.js'
 import {AlipanError, ExitCode, UsageError} from './errors.js'
 import {ensurePrivateDir} from './auth/credentials.js'
+import {parseRate} from './transfer/bandwidth.js'
 import {readJsonStore} from './json-file.js'
 
 /**
@@ -30,6 +31,14 @@ export const SETTINGS = {
   'livp-format': {description: 'which stream of a live photo (.livp) get and link use: jpeg or mov', default: 'jpeg', values: ['jpeg', 'mov']},
   'rapid-upload': {description: 'try rapid ("instant") upload by SHA-1 + proof code', default: 'on', values: ['on', 'off']},
   'internal-upload': {description: 'upload through the Beijing ECS internal endpoint (only works on Alibaba Cloud ECS in Beijing)', default: 'off', values: ['on', 'off']},
+  bwlimit: {
+    description: 'default --bwlimit for put and get (bytes/s, binary units: 512K, 10M; off = none), e.g. for cron jobs',
+    default: 'off',
+    validate: (v: string) => {
+      parseRate(v)
+      return v
+    },
+  },
   'online-api-url': {
     description: 'online token service used when you have no app id/secret (ALIPAN_ONLINE_API_URL overrides)',
     default: DEFAULT_ONLINE_API_URL,

@@ -11,6 +11,7 @@ import type {Drive, RemoteEntry} from '../drive/drive.js'
 import {endsWithSlash, joinRemotePath, normalizeRemotePath, parentAndName} from '../drive/remote-path.js'
 import {AlipanError, ConflictError, UsageError, throwIfAborted} from '../errors.js'
 import {sha1File} from '../transfer/hashing.js'
+import type {BandwidthLimiter} from '../transfer/bandwidth.js'
 import type {ResumeStore} from '../transfer/resume-state.js'
 import {type TransferProgress, type UploadOutcome, uploadFile, uploadStream} from '../transfer/upload.js'
 import {isFatal, runPool} from './pool.js'
@@ -29,6 +30,8 @@ export interface PutOptions {
   transfers?: number
   internalUpload?: boolean
   resume?: ResumeStore
+  /** `--bwlimit`: one bucket for the whole command, handed through to the upload engine. */
+  bandwidth?: BandwidthLimiter
   stdin?: Readable
   signal?: AbortSignal
   events?: TransferEvents
