@@ -5,13 +5,15 @@ import {AlipanError, ExitCode, asLocalFsError} from '../errors.js'
 import type {BandwidthLimiter} from './bandwidth.js'
 
 /**
- * Received bytes are gathered and written with one positional `writev` per MiB: a stream's
- * range goes to its own offset of the shared `.part`, with ~16× fewer syscalls and callbacks
- * than a write per 64 KiB socket read, and no copy (the socket's own buffers are written).
+ * Received bytes are gathered and written with one positional `writev` per 256 KiB: a stream's
+ * range goes to its own offset of the shared `.part`, with a quarter of the syscalls and
+ * callbacks of a write per 64 KiB socket read, and no copy (the socket's own buffers are
+ * written). Measured on 1 GiB with 3 streams: 1 MiB batches with 8 MiB queued per stream peaked
+ * at 163–179 MB RSS; these sizes at 132–139 MB, for the same CPU.
  */
-const WRITE_BATCH = 1 << 20
+const WRITE_BATCH = 256 << 10
 /** While a write is in flight, at most this much waits behind it before the socket is paused. */
-const MAX_PENDING = 8 << 20
+const MAX_PENDING = 1 << 20
 
 export interface ReceiveTarget {
   fd: number
