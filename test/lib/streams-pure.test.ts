@@ -38,10 +38,14 @@ describe('multi-stream building blocks (pure)', () => {
     assert.equal(q.take(), undefined)
   })
 
-  it('pieces: ~4 per stream within 4–64 MiB; one stream asks for everything', () => {
-    assert.equal(pieceSize(256 * MiB, 3), 22 * MiB)
-    assert.equal(pieceSize(32 * MiB, 3), 4 * MiB)
-    assert.equal(pieceSize(8 * 1024 * MiB, 3), 64 * MiB)
+  it('pieces: whole rounds of equal pieces per stream, 4–64 MiB; one stream asks for everything', () => {
+    const rounds = (size: number, streams: number) => Math.ceil(size / pieceSize(size, streams)) / streams
+    assert.equal(rounds(256 * MiB, 3), 4, '12 pieces of ~21.3 MiB')
+    assert.equal(rounds(64 * MiB, 3), 4)
+    assert.equal(rounds(3 * 1024 * MiB, 3), 16, 'at most 64 MiB each')
+    assert.equal(pieceSize(256 * MiB, 3) % (64 * 1024), 0)
+    assert.equal(pieceSize(32 * MiB, 3), 4 * MiB, 'at least 4 MiB')
+    assert.ok(pieceSize(8 * 1024 * MiB, 3) <= 64 * MiB)
     assert.equal(pieceSize(256 * MiB, 1), Number.POSITIVE_INFINITY)
   })
 

@@ -25,16 +25,21 @@ const MAX_FAILURES = 6
 const SAVE_EVERY_MS = 1000
 
 /**
- * How much one request asks for. About four pieces per stream, so streams finish close together
- * and a file waiting for a connection gets one soon; at least 4 MiB and at most 64 MiB (rclone's
- * chunk size), so that on a fast link a piece takes far longer than the round trip that starts
- * it. One stream asks for everything missing at once.
+ * How much one request asks for. The file is cut into a whole number of rounds of `streams`
+ * equal pieces, about four rounds, so the streams finish together (with 11 pieces for 3 streams
+ * the last round runs at two thirds: measured, 1.23 s instead of 1.07 s for 64 MiB at 3 × 20
+ * MiB/s), and a file waiting for a connection gets one soon. Pieces are at least 4 MiB and at
+ * most 64 MiB (rclone's chunk size), so that on a fast link a piece takes far longer than the
+ * round trip that starts it. One stream asks for everything missing at once.
  */
 export function pieceSize(size: number, streams: number): number {
   if (streams <= 1) return Number.POSITIVE_INFINITY
-  const quarter = Math.ceil(size / (streams * 4) / MiB) * MiB
-  return Math.min(64 * MiB, Math.max(4 * MiB, quarter))
+  const rounds = Math.max(4, Math.ceil(size / (streams * 64 * MiB)))
+  const even = Math.ceil(size / (streams * rounds) / ALIGN) * ALIGN
+  return Math.min(64 * MiB, Math.max(4 * MiB, even))
 }
+/** Piece boundaries on 64 KiB, the size of a socket read. */
+const ALIGN = 64 * 1024
 
 export interface MultiStreamOptions {
   link: DownloadLink
