@@ -101,7 +101,8 @@ export async function downloadInStreams(entry: RemoteEntry, partPath: string, op
           .finally(() => (saving = undefined))
       }
     },
-    onBytes: (n) => options.onProgress?.({phase: 'download', done: (received += n), total: size}),
+    // Bytes of a dropped attempt arrive twice: the bar never goes past the end.
+    onBytes: (n) => options.onProgress?.({phase: 'download', done: Math.min(size, (received += n)), total: size}),
     bandwidth: options.bandwidth,
   })
   let complete = false
