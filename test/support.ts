@@ -89,7 +89,8 @@ export async function setup(options: EmulatorOptions = {}): Promise<Fixture> {
 }
 
 /** Variables that must never leak from the developer's shell into a test. */
-const CLEARED = ['ALIPAN_API_URL', 'ALIPAN_ONLINE_API_URL', 'ALIPAN_CONFIG_DIR', 'ALIPAN_CLIENT_ID', 'ALIPAN_CLIENT_SECRET', 'ALIPAN_REFRESH_TOKEN', 'DEBUG']
+const PROXY_VARIABLES = ['HTTPS_PROXY', 'HTTP_PROXY', 'ALL_PROXY', 'NO_PROXY'].flatMap((name) => [name, name.toLowerCase()])
+const CLEARED = ['ALIPAN_API_URL', 'ALIPAN_ONLINE_API_URL', 'ALIPAN_CONFIG_DIR', 'ALIPAN_CLIENT_ID', 'ALIPAN_CLIENT_SECRET', 'ALIPAN_REFRESH_TOKEN', 'DEBUG', ...PROXY_VARIABLES]
 
 function childEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = {...process.env}

@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 
+import {BandwidthLimiter, parseRate} from '../lib/transfer/bandwidth.js'
 import type {ProgressMode} from './progress.js'
 
 /** Flags shared by put and get. */
@@ -8,6 +9,13 @@ export const transferFlags = {
   quiet: Flags.boolean({char: 'q', description: 'Print only errors (no progress, no per-file lines, no summary).', exclusive: ['progress']}),
   transfers: Flags.integer({description: 'Files transferred at once.', min: 1, max: 16}),
   recursive: Flags.boolean({char: 'r', description: 'Transfer folders and everything in them.'}),
+  bwlimit: Flags.string({description: 'Total bandwidth of the command, across all files and streams: bytes/s or binary units (512K, 10M; off = none). Default: the bwlimit setting.'}),
+}
+
+/** One limiter for the whole command (the flag, else the `bwlimit` setting), or none. */
+export function bandwidthLimit(flag: string | undefined, setting: string): BandwidthLimiter | undefined {
+  const rate = parseRate(flag ?? setting)
+  return rate === undefined ? undefined : new BandwidthLimiter(rate)
 }
 
 /** Bars on a terminal (or with --progress), plain lines in logs, nothing with --quiet. */

@@ -4,7 +4,7 @@ import {conflictPrompt} from '../cli/conflict-prompt.js'
 import {FileCommand, conflictFlag, conflictModeOrAsk} from '../cli/file-command.js'
 import {ProgressReporter} from '../cli/progress.js'
 import {exitWithFirstFailure} from '../cli/task-feedback.js'
-import {filterFlags, filterRules, progressMode, transferFlags} from '../cli/transfer-flags.js'
+import {bandwidthLimit, filterFlags, filterRules, progressMode, transferFlags} from '../cli/transfer-flags.js'
 import {type GetConflictMode, type GetResult, get} from '../lib/files/get.js'
 import type {LivpFormat} from '../lib/transfer/download.js'
 
@@ -15,6 +15,8 @@ export default class Get extends FileCommand {
   }
 
   static override description = `Each file is written to LOCAL.part and renamed only after its size and SHA-1 match what Alipan reports, so no half-written file ever has the final name; re-running after an interruption resumes the .part with a Range request. Remote names that could land outside the target folder are refused; names Windows forbids are made safe there.
+
+Files of 32 MiB or more come down over up to --streams HTTP Range streams at once (default 3), each writing its own part of LOCAL.part; the service allows 3 download connections per user, and files and streams of one command share them. An interrupted multi-stream download keeps what each stream wrote (LOCAL.part.json records which bytes) and the re-run fetches only the rest. --bwlimit caps the total rate of the command.
 
 Live photos (.livp) download as the stream chosen by --livp (default: the livp-format setting), with a .jpg or .mov extension.`
 
@@ -29,6 +31,7 @@ Live photos (.livp) download as the stream chosen by --livp (default: the livp-f
     ...filterFlags,
     'on-conflict': conflictFlag(['fail', 'skip', 'overwrite'], 'a local file of the same name'),
     livp: Flags.string({description: 'Which stream of a live photo to download.', options: ['jpeg', 'mov']}),
+    streams: Flags.integer({description: 'Most HTTP Range streams per file of 32 MiB or more (the service allows 3 connections per user in all).', min: 1, max: 3, default: 3}),
   }
 
   static override summary = 'Download files or folders.'
@@ -52,6 +55,8 @@ Live photos (.livp) download as the stream chosen by --livp (default: the livp-f
         livp: (flags.livp ?? settings['livp-format']) as LivpFormat,
         transfers: flags.transfers,
         filter: filterRules(flags),
+        streams: flags.streams,
+        bandwidth: bandwidthLimit(flags.bwlimit, settings.bwlimit),
         signal: this.signal,
         events: reporter,
       })

@@ -6,7 +6,7 @@ import {conflictPrompt} from '../cli/conflict-prompt.js'
 import {FileCommand, conflictFlag, conflictModeOrAsk} from '../cli/file-command.js'
 import {ProgressReporter} from '../cli/progress.js'
 import {exitWithFirstFailure} from '../cli/task-feedback.js'
-import {filterFlags, filterRules, progressMode, transferFlags} from '../cli/transfer-flags.js'
+import {bandwidthLimit, filterFlags, filterRules, progressMode, transferFlags} from '../cli/transfer-flags.js'
 import {type PutConflictMode, type PutResult, put} from '../lib/files/put.js'
 import {parseSize} from '../lib/transfer/part-size.js'
 import {ResumeStore} from '../lib/transfer/resume-state.js'
@@ -68,6 +68,7 @@ Without a terminal, an existing remote name fails the file (exit 6) unless --on-
         compare: flags.checksum ? 'checksum' : 'default',
         filter: filterRules(flags),
         followLinks: flags['follow-links'],
+        bandwidth: bandwidthLimit(flags.bwlimit, settings.bwlimit),
         signal: this.signal,
         events: reporter,
       })

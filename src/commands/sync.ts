@@ -4,7 +4,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {FileCommand} from '../cli/file-command.js'
 import {ProgressReporter} from '../cli/progress.js'
-import {filterFlags, filterRules, progressMode, transferFlags} from '../cli/transfer-flags.js'
+import {bandwidthLimit, filterFlags, filterRules, progressMode, transferFlags} from '../cli/transfer-flags.js'
 import type {CompareMode} from '../lib/files/compare.js'
 import type {RemovalMethod} from '../lib/manage/remove.js'
 import {humanDuration, humanSize} from '../lib/output/format.js'
@@ -34,6 +34,7 @@ All transfers come first. Deletions happen only if every transfer succeeded; rem
 
   static override flags = {
     'allow-empty-source': Flags.boolean({description: 'Let an empty SOURCE empty a DEST that has files.'}),
+    bwlimit: transferFlags.bwlimit,
     'backup-dir': Flags.string({description: 'Move replaced and deleted entries here (on DEST\'s side: alipan:/PATH for uploads, a local path for downloads), keeping their relative paths.'}),
     checksum: Flags.boolean({char: 'c', description: 'Compare files by SHA-1, whatever their times say.', exclusive: ['size-only']}),
     'dry-run': Flags.boolean({char: 'n', description: 'Print what would be done; change nothing.'}),
@@ -48,6 +49,7 @@ All transfers come first. Deletions happen only if every transfer succeeded; rem
     quiet: transferFlags.quiet,
     rapid: Flags.boolean({allowNo: true, description: 'Try rapid upload by SHA-1 + proof code (default: the rapid-upload setting, on).'}),
     'size-only': Flags.boolean({description: 'Compare files by size alone.'}),
+    streams: Flags.integer({description: 'Downloads: most HTTP Range streams per file of 32 MiB or more (the service allows 3 connections per user in all).', min: 1, max: 3, default: 3}),
     transfers: transferFlags.transfers,
   }
 
@@ -80,6 +82,8 @@ All transfers come first. Deletions happen only if every transfer succeeded; rem
         internalUpload: flags['internal-upload'] ?? settings['internal-upload'] === 'on',
         resume: new ResumeStore(join(this.context().configDir, 'transfers')),
         livp: (flags.livp ?? settings['livp-format']) as LivpFormat,
+        streams: flags.streams,
+        bandwidth: bandwidthLimit(flags.bwlimit, settings.bwlimit),
         followLinks: flags['follow-links'],
         signal: this.signal,
         events: {

@@ -43,8 +43,11 @@ export function redactUrl(url: string): string {
   return q === -1 ? url : `${url.slice(0, q)}?${REDACTED}`
 }
 
+/** `scheme://user:password@host`: the credentials of a proxy (or any) URL. */
+const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@"'<>]+@/gi
+
 export function redactText(text: string): string {
-  let out = text
+  let out = text.replace(URL_CREDENTIALS, `$1${REDACTED}@`)
   for (const secret of secrets) out = out.split(secret).join(REDACTED)
   out = out.replace(BEARER, `$1${REDACTED}`)
   out = out.replace(JWT_LIKE, REDACTED)

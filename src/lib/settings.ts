@@ -4,6 +4,7 @@ import {DEFAULT_RETRY, MAX_ATTEMPTS, MIN_ATTEMPTS} from './api/retry-policy.js'
 import {DEFAULT_ONLINE_API_URL, baseUrl} from './env.js'
 import {AlipanError, ExitCode, UsageError} from './errors.js'
 import {ensurePrivateDir} from './auth/credentials.js'
+import {parseRate} from './transfer/bandwidth.js'
 import {readJsonStore} from './json-file.js'
 
 /**
@@ -38,6 +39,14 @@ export const SETTINGS = {
       const n = Number(v)
       if (!Number.isInteger(n) || n < MIN_ATTEMPTS || n > MAX_ATTEMPTS) throw new UsageError(`retries must be a whole number from ${MIN_ATTEMPTS} to ${MAX_ATTEMPTS} (got "${v}")`)
       return String(n)
+    },
+  },
+  bwlimit: {
+    description: 'default --bwlimit for put and get (bytes/s, binary units: 512K, 10M; off = none), e.g. for cron jobs',
+    default: 'off',
+    validate: (v: string) => {
+      parseRate(v)
+      return v
     },
   },
   'online-api-url': {

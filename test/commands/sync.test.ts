@@ -189,6 +189,17 @@ describe('sync', () => {
       assert.equal(f.emu.fs().get(`${remote}/b.txt`), undefined)
     })
 
+    it('--bwlimit paces the whole run', async () => {
+      write('a.bin', pattern(768 * 1024, 5))
+      write('b.bin', pattern(768 * 1024, 6))
+      const started = Date.now()
+      const r = await sync(src, `alipan:${remote}`, '--bwlimit', '1M', '--no-rapid')
+      assert.equal(r.exitCode, 0, r.stderr)
+      // 1.5 MiB at 1 MiB/s, less the limiter's 100 ms burst: well over a second (a lower bound only).
+      assert.ok(Date.now() - started >= 1200, `took ${Date.now() - started} ms`)
+      assert.equal((await f.cli(['sync', src, `alipan:${remote}`, '--bwlimit', 'fast'])).exitCode, 2)
+    })
+
     it('excluded paths are neither transferred nor deleted', async () => {
       write('keep.txt', 'k')
       write('skip.tmp', 't')
@@ -364,6 +375,25 @@ describe('sync', () => {
       assert.equal(r.result?.summary.unchanged, 1)
       assert.equal(f.emu.counters.bytesOut, 0)
       assert.equal(statSync(join(dest, 't.txt')).mtimeMs, Date.parse('2026-06-01T12:00:00.500Z'))
+    })
+
+    it('large files come down over the multi-stream engine (--streams), inside the 3 connections', async () => {
+      const big = pattern(33 * 1024 * 1024, 12)
+      f.emu.fs().put(`${remote}/big.bin`, big)
+      f.emu.setDownloadCap(16 * 1024 * 1024)
+      try {
+        const dest = join(f.workDir, `restore${n}`)
+        const r = await sync(`alipan:${remote}`, dest)
+        assert.equal(r.exitCode, 0, r.stderr)
+        assert.ok(readFileSync(join(dest, 'big.bin')).equals(big))
+        assert.equal(f.emu.counters.peakDownloads, 3)
+        const one = join(f.workDir, `restore${n}-one`)
+        f.emu.resetCounters()
+        assert.equal((await sync(`alipan:${remote}`, one, '--streams', '1')).exitCode, 0)
+        assert.equal(f.emu.counters.peakDownloads, 1)
+      } finally {
+        f.emu.setDownloadCap(false)
+      }
     })
 
     it('an empty remote SOURCE does not empty a local DEST without --allow-empty-source', async () => {

@@ -6,7 +6,7 @@ import {startEmulator, type EmulatorOptions} from './index.js'
 
 const USAGE = `usage: npm run emulator -- [--port N] [--qr-auto-confirm] [--qr-scan-after-ms N] [--qr-confirm-after-ms N]
        [--no-rate-limit | --rate-limit-scale X] [--no-online-limit] [--access-token-ttl SEC] [--tier normal|certified|risky]
-       [--data-dir DIR] [--throttle BYTES_PER_SEC] [--client-id ID --client-secret SECRET]`
+       [--data-dir DIR] [--throttle BYTES_PER_SEC] [--download-cap BYTES_PER_SEC] [--client-id ID --client-secret SECRET]`
 
 function numberFlag(v: string | undefined, name: string): number | undefined {
   if (v === undefined) return undefined
@@ -29,6 +29,7 @@ async function main(): Promise<void> {
       tier: {type: 'string'},
       'data-dir': {type: 'string'},
       throttle: {type: 'string'},
+      'download-cap': {type: 'string'},
       'client-id': {type: 'string'},
       'client-secret': {type: 'string'},
       help: {type: 'boolean', short: 'h'},
@@ -52,6 +53,7 @@ async function main(): Promise<void> {
     tier,
     dataDir: values['data-dir'],
     throttleBytesPerSec: numberFlag(values.throttle, 'throttle'),
+    downloadCapBytesPerSec: numberFlag(values['download-cap'], 'download-cap'),
     app: values['client-id'] ? {client_id: values['client-id'], client_secret: values['client-secret'] as string} : undefined,
   }
   const emu = await startEmulator(options)

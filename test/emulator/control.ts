@@ -111,6 +111,10 @@ const ROUTES: Record<string, ControlFn> = {
     emu.setThrottle(typeof body.value === 'number' && body.value > 0 ? body.value : false)
     return {throttle: body.value ?? false}
   },
+  'POST /download-cap': (emu, body) => {
+    emu.setDownloadCap(typeof body.value === 'number' && body.value > 0 ? body.value : false)
+    return {downloadCap: body.value ?? false}
+  },
   'POST /tier': (emu, body) => {
     if (!['normal', 'certified', 'risky'].includes(String(body.tier))) throw new Error('tier must be normal, certified or risky')
     emu.setTier(body.tier as Tier)

@@ -151,4 +151,25 @@ describe('§4.8/§6 downloads', () => {
     const ok = await fetch((await link()).url, {headers: {range: 'bytes=0-99'}})
     assert.equal((await ok.arrayBuffer()).byteLength, 100)
   })
+
+  it('the download cap paces each connection on its own; peakDownloads counts bodies in flight at once', async () => {
+    const {url} = await link()
+    emu.setDownloadCap(4 * 1024 * 1024)
+    emu.resetCounters()
+    try {
+      const started = Date.now()
+      const range = (a: number, b: number) => fetch(url, {headers: {range: `bytes=${a}-${b}`}}).then((r) => r.arrayBuffer())
+      // Two connections of 1 MiB each at 4 MiB/s per connection: ~0.25 s, not ~0.5 s (a shared cap).
+      const parts = await Promise.all([range(0, 1024 * 1024 - 1), range(1024 * 1024, 2 * 1024 * 1024 - 1)])
+      const elapsed = Date.now() - started
+      assert.deepEqual(parts.map((p) => p.byteLength), [1024 * 1024, 1024 * 1024])
+      assert.ok(elapsed >= 200 && elapsed < 450, `took ${elapsed} ms`)
+      assert.equal(emu.counters.peakDownloads, 2)
+    } finally {
+      emu.setDownloadCap(false)
+    }
+    const started = Date.now()
+    await fetch(url).then((r) => r.arrayBuffer())
+    assert.ok(Date.now() - started < 200, 'off again: 8 MiB at loopback speed')
+  })
 })

@@ -121,6 +121,7 @@ export async function serveDownload(ctx: Ctx, call: Call, sha1: string, contentT
       EC.concurrency,
     )
   }
+  if (!isHead) ctx.counters.peakDownloads = Math.max(ctx.counters.peakDownloads, ctx.downloads.count(userId))
   const start = range?.start ?? 0
   const end = range?.end ?? blob.size - 1
   const length = blob.size === 0 ? 0 : end - start + 1
@@ -138,15 +139,23 @@ export async function serveDownload(ctx: Ctx, call: Call, sha1: string, contentT
     if (!isHead) ctx.downloads.leave(userId)
     return
   }
-  // the slot is held until the body is done or the connection is gone
+  // The slot is held until the whole body is handed to the socket, or the connection is gone.
+  // Not until 'close': on a keep-alive connection that comes a moment after the client has the
+  // last byte, and a client starting its next request at once would be refused for a slot it
+  // had already given back.
   let closed = false
+  let held = true
+  const leave = () => {
+    if (held) ctx.downloads.leave(userId)
+    held = false
+  }
   res.once('close', () => {
     closed = true
-    ctx.downloads.leave(userId)
+    leave()
   })
   const dropAfter = ctx.faults.takeDrop('download')
   let sent = 0
-  const pace = ctx.throttle.meter()
+  const pace = ctx.throttle.meter('download')
   // a hand-written loop rather than pipeline(): a drop fault must cut the socket right after the
   // bytes it allows have been flushed
   for await (const chunk of createReadStream(ctx.blobs.path(sha1), {start, end}) as AsyncIterable<Buffer>) {
@@ -157,11 +166,14 @@ export async function serveDownload(ctx: Ctx, call: Call, sha1: string, contentT
       res.write(head, () => res.destroy())
       return
     }
+    // Paced before the write, so the last byte goes out with the slot released right after it.
+    await pace(chunk.length)
+    if (closed) return
     sent += chunk.length
     ctx.counters.bytesOut += chunk.length
     if (!res.write(chunk)) await drained(res)
-    await pace(chunk.length)
   }
+  leave()
   res.end()
 }
 

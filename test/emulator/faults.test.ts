@@ -130,7 +130,7 @@ describe('§9.8 faults, counters and the request log', () => {
     assert.equal(typeof a.time, 'number')
     assert.equal(emu.counters.requests['/adrive/v1.0/user/getDriveInfo'], 1)
     emu.resetCounters()
-    assert.deepEqual(emu.counters, {tokenRefreshes: 0, onlineRefreshes: 0, bytesIn: 0, bytesOut: 0, requests: {}})
+    assert.deepEqual(emu.counters, {tokenRefreshes: 0, onlineRefreshes: 0, bytesIn: 0, bytesOut: 0, peakDownloads: 0, requests: {}})
     assert.equal(emu.log.length, 0)
   })
 })

@@ -70,6 +70,8 @@ export interface Emulator {
   setTotalSpace(bytes: number, userId?: string): void
   /** cap each data-plane request at `bytesPerSec` (false: no cap) */
   setThrottle(bytesPerSec: number | false): void
+  /** cap each download connection at `bytesPerSec` (false: no cap), like the unpaid tier (§6) */
+  setDownloadCap(bytesPerSec: number | false): void
   faults: Faults
   log: LogEntry[]
   counters: Counters
@@ -113,7 +115,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const ctx: Ctx = {
     opts,
     clock,
-    throttle: new Throttle(options.throttleBytesPerSec),
+    throttle: new Throttle(options.throttleBytesPerSec, options.downloadCapBytesPerSec),
     apps: new Map([
       [ownApp.client_id, ownApp],
       [onlineApp.client_id, onlineApp],
@@ -132,7 +134,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     online: new OnlineLimiter(clock, options.onlineLimit ?? {max: 10, minutes: 60}),
     faults: new Faults(),
     downloads: new DownloadGate(),
-    counters: {tokenRefreshes: 0, onlineRefreshes: 0, bytesIn: 0, bytesOut: 0, requests: {}},
+    counters: {tokenRefreshes: 0, onlineRefreshes: 0, bytesIn: 0, bytesOut: 0, peakDownloads: 0, requests: {}},
     log: [],
   }
 
@@ -185,6 +187,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     setThrottle: (bytesPerSec) => {
       ctx.throttle.bytesPerSec = bytesPerSec || undefined
     },
+    setDownloadCap: (bytesPerSec) => {
+      ctx.throttle.downloadBytesPerSec = bytesPerSec || undefined
+    },
     setTotalSpace: (bytes, userId) => {
       userOf(userId).totalSpace = bytes
     },
@@ -192,7 +197,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     log: ctx.log,
     counters: ctx.counters,
     resetCounters: () => {
-      Object.assign(ctx.counters, {tokenRefreshes: 0, onlineRefreshes: 0, bytesIn: 0, bytesOut: 0})
+      Object.assign(ctx.counters, {tokenRefreshes: 0, onlineRefreshes: 0, bytesIn: 0, bytesOut: 0, peakDownloads: 0})
       for (const k of Object.keys(ctx.counters.requests)) delete ctx.counters.requests[k]
       ctx.log.length = 0
     },

@@ -30,6 +30,8 @@ export interface EmulatorOptions {
   minPartSize?: number
   /** cap each data-plane request (upload part or download) at this many bytes per second */
   throttleBytesPerSec?: number
+  /** cap each download connection at this many bytes per second (the unpaid tier, §6) */
+  downloadCapBytesPerSec?: number
   /** fixed credentials for the own app (default: random per start) */
   app?: {client_id: string; client_secret: string}
 }
@@ -143,5 +145,7 @@ export interface Counters {
   onlineRefreshes: number
   bytesIn: number
   bytesOut: number
+  /** the most download bodies one user had in flight at once (§6's limit is 3 for normal apps) */
+  peakDownloads: number
   requests: Record<string, number>
 }

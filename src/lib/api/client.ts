@@ -1,6 +1,7 @@
 import type {Got, OptionsInit, Response} from 'got'
 
 import {debug, isDebug} from '../debug.js'
+import {loadProxySupport} from '../proxy.js'
 import {AlipanError, InterruptedError, NetworkError, isAbortError} from '../errors.js'
 import {redactUrl, redactValue} from '../redact.js'
 import {backoffDelay, sleep} from '../time.js'
@@ -70,12 +71,23 @@ export class ApiClient {
   }
 
   static async create(options: ApiClientOptions): Promise<ApiClient> {
-    const {default: got} = await loadGot()
+    const [{default: got}, proxies] = await Promise.all([loadGot(), loadProxySupport()])
     const instance = got.extend({
       headers: {'user-agent': options.userAgent},
       retry: {limit: 0},
       throwHttpErrors: false,
       timeout: {connect: 20_000, secureConnect: 20_000, socket: 120_000},
+      // HTTPS_PROXY & co. (proxy.ts), decided per URL so that NO_PROXY is honoured.
+      hooks: proxies
+        ? {
+            beforeRequest: [
+              (request) => {
+                const agents = proxies.agentsFor(request.url as URL)
+                if (agents) request.agent = agents
+              },
+            ],
+          }
+        : {},
     })
     return new ApiClient(instance, options)
   }

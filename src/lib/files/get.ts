@@ -5,6 +5,7 @@ import type {Writable} from 'node:stream'
 import type {Drive, RemoteEntry} from '../drive/drive.js'
 import {remotePathArg} from '../drive/remote-path.js'
 import {AlipanError, ConflictError, UsageError, asLocalFsError} from '../errors.js'
+import type {BandwidthLimiter} from '../transfer/bandwidth.js'
 import {sha1File} from '../transfer/hashing.js'
 import {DOWNLOAD_SLOTS, type LivpFormat, downloadToFile, downloadToStream, isLivePhoto, livpLocalName} from '../transfer/download.js'
 import {localPathUnder, safeLocalName} from '../transfer/local-names.js'
@@ -28,6 +29,10 @@ export interface GetOptions {
   livp: LivpFormat
   transfers?: number
   filter?: FilterRules
+  /** Most HTTP Range streams per large file (1–3, default 3), within the per-user limit of 3 in all. */
+  streams?: number
+  /** `--bwlimit`: one bucket for the whole command (sync passes the same one to put and get). */
+  bandwidth?: BandwidthLimiter
   stdout?: Writable
   signal?: AbortSignal
   events?: TransferEvents
@@ -61,7 +66,7 @@ interface Job {
 export async function get(drive: Drive, options: GetOptions): Promise<GetResult[]> {
   const entry = await drive.stat(remotePathArg(options.remote))
   const slots = new Semaphore(DOWNLOAD_SLOTS)
-  const base = {client: drive.client, driveId: drive.driveId, livp: options.livp, signal: options.signal, slots}
+  const base = {client: drive.client, driveId: drive.driveId, livp: options.livp, signal: options.signal, slots, streams: options.streams, bandwidth: options.bandwidth}
 
   if (options.local === '-') {
     if (entry.type !== 'file') throw new UsageError(`${entry.path} is a folder; only a file can go to standard output.`)

@@ -11,6 +11,7 @@ import type {Drive, RemoteEntry} from '../drive/drive.js'
 import {endsWithSlash, joinRemotePath, normalizeRemotePath, parentAndName, remotePathArg} from '../drive/remote-path.js'
 import {AlipanError, ConflictError, ExitCode, UsageError, asLocalFsError} from '../errors.js'
 import {sha1File} from '../transfer/hashing.js'
+import type {BandwidthLimiter} from '../transfer/bandwidth.js'
 import type {ResumeStore} from '../transfer/resume-state.js'
 import {type TransferProgress, type UploadOutcome, uploadFile, uploadStream} from '../transfer/upload.js'
 import {uploadedMtimeMs} from '../drive/entry-time.js'
@@ -38,6 +39,8 @@ export interface PutOptions {
   filter?: FilterRules
   /** `-L`: follow symlinks to files and folders inside folders. */
   followLinks?: boolean
+  /** `--bwlimit`: one bucket for the whole command, handed through to the upload engine. */
+  bandwidth?: BandwidthLimiter
   stdin?: Readable
   signal?: AbortSignal
   events?: TransferEvents

@@ -6,6 +6,7 @@ import {asLocalFsError} from '../errors.js'
 import type {TransferEvents} from '../files/events.js'
 import {type LivpFormat, downloadToFile} from '../transfer/download.js'
 import {localPathUnder} from '../transfer/local-names.js'
+import type {BandwidthLimiter} from '../transfer/bandwidth.js'
 import type {Semaphore} from '../transfer/semaphore.js'
 import type {SideOps} from './execute.js'
 
@@ -17,6 +18,8 @@ export interface DownloadSideOptions {
   backupDir?: string
   livp: LivpFormat
   slots: Semaphore
+  streams?: number
+  bandwidth?: BandwidthLimiter
   signal?: AbortSignal
   events?: TransferEvents
 }
@@ -59,6 +62,8 @@ export function downloadSide(options: DownloadSideOptions): SideOps {
         livp: options.livp,
         signal: options.signal,
         slots: options.slots,
+        streams: options.streams,
+        bandwidth: options.bandwidth,
         onProgress: (p) => options.events?.progress?.(label, p),
         // The old version moves to the backup dir only once the new one is verified.
         beforeLand: keepOld ? () => dispose(action.rel) : undefined,

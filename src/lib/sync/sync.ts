@@ -15,6 +15,7 @@ import type {RemovalMethod} from '../manage/remove.js'
 import {DOWNLOAD_SLOTS, type LivpFormat, isLivePhoto, livpLocalName} from '../transfer/download.js'
 import {sha1File} from '../transfer/hashing.js'
 import {safeLocalName} from '../transfer/local-names.js'
+import type {BandwidthLimiter} from '../transfer/bandwidth.js'
 import type {ResumeStore} from '../transfer/resume-state.js'
 import {Semaphore} from '../transfer/semaphore.js'
 import {downloadSide} from './download-side.js'
@@ -42,6 +43,10 @@ export interface SyncOptions {
   internalUpload?: boolean
   resume?: ResumeStore
   livp: LivpFormat
+  /** Downloads: most Range streams per large file. */
+  streams?: number
+  /** `--bwlimit`: one bucket for the whole run, uploads and downloads alike. */
+  bandwidth?: BandwidthLimiter
   followLinks?: boolean
   signal?: AbortSignal
   events?: SyncEvents

@@ -7,6 +7,7 @@ import {localFailure} from '../files/put.js'
 import {parentRel} from '../files/tree.js'
 import {settle} from '../manage/async-task.js'
 import {type RemovalMethod, removeEntry} from '../manage/remove.js'
+import type {BandwidthLimiter} from '../transfer/bandwidth.js'
 import type {ResumeStore} from '../transfer/resume-state.js'
 import {uploadFile} from '../transfer/upload.js'
 import type {SideOps} from './execute.js'
@@ -25,6 +26,7 @@ export interface UploadSideOptions {
   partSize?: number
   internalUpload?: boolean
   resume?: ResumeStore
+  bandwidth?: BandwidthLimiter
   signal?: AbortSignal
   events?: TransferEvents
 }
@@ -75,6 +77,7 @@ export function uploadSide(options: UploadSideOptions): SideOps {
             partSize: options.partSize,
             internalUpload: options.internalUpload,
             resume: options.resume,
+            bandwidth: options.bandwidth,
             signal: options.signal,
             onProgress: (p) => options.events?.progress?.(label, p),
           },

@@ -3,6 +3,7 @@ import {Agent as HttpsAgent, request as httpsRequest} from 'node:https'
 
 import {debug} from '../debug.js'
 import {AlipanError, ExitCode, InterruptedError} from '../errors.js'
+import {proxyAgentFor} from '../proxy.js'
 import {redactUrl} from '../redact.js'
 
 /**
@@ -32,7 +33,8 @@ export function setDataPlaneUserAgent(value: string): void {
 function open(url: string, method: 'GET' | 'PUT', headers: OutgoingHttpHeaders, signal?: AbortSignal) {
   const https = url.startsWith('https:')
   const request = https ? httpsRequest : httpRequest
-  return request(url, {method, headers: {'user-agent': userAgent, referer: REFERER, ...headers}, agent: https ? httpsAgent : httpAgent, signal})
+  const agent = proxyAgentFor(url) ?? (https ? httpsAgent : httpAgent)
+  return request(url, {method, headers: {'user-agent': userAgent, referer: REFERER, ...headers}, agent, signal})
 }
 
 export interface PutResponse {

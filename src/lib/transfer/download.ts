@@ -11,11 +11,16 @@ import type {DownloadUrlResponse} from '../api/wire.js'
 import {debug} from '../debug.js'
 import type {RemoteEntry} from '../drive/drive.js'
 import {remoteMtimeMs} from '../drive/entry-time.js'
-import {AlipanError, ExitCode, InterruptedError, NetworkError, UsageError, asLocalFsError, isAbortError, throwIfAborted} from '../errors.js'
+import {AlipanError, ExitCode, InterruptedError, NetworkError, UsageError, isAbortError, throwIfAborted} from '../errors.js'
 import {backoffDelay, sleep} from '../time.js'
-import {hashRangeInto, newSha1} from './hashing.js'
-import {isConcurrencyError, isExpiredUrlError, parseOssError, urlExpiresSoon} from './oss-url.js'
+import type {BandwidthLimiter} from './bandwidth.js'
 import {BULK_CHUNK, getStream, readBody} from './data-plane.js'
+import {DownloadLink} from './download-link.js'
+import {hashRangeInto, newSha1} from './hashing.js'
+import {MULTI_STREAM_MIN, downloadInStreams} from './multi-stream.js'
+import {isConcurrencyError, isExpiredUrlError, parseOssError, urlExpiresSoon} from './oss-url.js'
+import {writeFailure} from './positional-writer.js'
+import {discardRangeState, rangeStatePath} from './range-state.js'
 import {Semaphore} from './semaphore.js'
 import {IntegrityError, type TransferProgress} from './upload.js'
 
@@ -34,6 +39,14 @@ export interface DownloadOptions {
   slots?: Semaphore
   /** Runs once the file is verified, just before it takes its final name (sync's --backup-dir). */
   beforeLand?: () => Promise<void>
+  /** Most streams per file (1–3, default 3) for files of `multiStreamMin` bytes or more. */
+  streams?: number
+  /** The command's `--bwlimit` bucket, shared by every stream of every file. */
+  bandwidth?: BandwidthLimiter
+  /** Files from this size on use several streams (default 32 MiB; tests lower it). */
+  multiStreamMin?: number
+  /** Bytes per Range request of a multi-stream download (default: see `pieceSize`). */
+  pieceSize?: number
 }
 
 export interface DownloadResult {
@@ -48,7 +61,6 @@ export interface DownloadResult {
 /** The default per-user download concurrency for normal apps (§6). */
 export const DOWNLOAD_SLOTS = 3
 const MAX_FAILURES = 6
-const MAX_CONCURRENCY_WAITS = 12
 
 export function isLivePhoto(entry: {name: string}): boolean {
   return /\.livp$/i.test(entry.name)
@@ -67,6 +79,10 @@ export function livpLocalName(name: string, format: LivpFormat): string {
 export async function downloadToFile(entry: RemoteEntry, destination: string, options: DownloadOptions): Promise<DownloadResult> {
   const partPath = partPathFor(destination)
   const livp = isLivePhoto(entry) ? options.livp ?? 'jpeg' : undefined
+  // Big files go over several streams; so does any file with multi-stream state to resume.
+  if (!livp && (entry.size >= (options.multiStreamMin ?? MULTI_STREAM_MIN) || (await stat(rangeStatePath(partPath)).catch(() => undefined)))) {
+    return downloadRanged(entry, destination, partPath, options)
+  }
   let offset = (await stat(partPath).catch(() => undefined))?.size ?? 0
   // A .part longer than the file cannot be ours to resume.
   if (!livp && offset > entry.size) {
@@ -95,12 +111,35 @@ export async function downloadToFile(entry: RemoteEntry, destination: string, op
     await rm(partPath, {force: true})
     throw new IntegrityError(`SHA-1 mismatch for ${entry.path}: expected ${entry.content_hash}, got ${actual}. The partial file was removed.`, 'run the same command again')
   }
+  await land(partPath, destination, entry, options)
+  return {bytes: result.bytes, resumedFrom, verified, contentHash: actual}
+}
+
+/** The multi-stream path (multi-stream.ts): one shared URL, ranges into the .part, then verify. */
+async function downloadRanged(entry: RemoteEntry, destination: string, partPath: string, options: DownloadOptions): Promise<DownloadResult> {
+  const link = new DownloadLink(() => downloadUrl(entry, undefined, options), entry.path)
+  const result = await downloadInStreams(entry, partPath, {...options, link})
+  const verified = Boolean(entry.content_hash)
+  if (verified && result.contentHash !== entry.content_hash) {
+    await rm(partPath, {force: true})
+    await discardRangeState(partPath)
+    throw new IntegrityError(`SHA-1 mismatch for ${entry.path}: expected ${entry.content_hash}, got ${result.contentHash}. The partial file was removed.`, 'run the same command again')
+  }
+  // State first: a .part left without it reads as a whole prefix, which is what it now is.
+  await discardRangeState(partPath)
+  await land(partPath, destination, entry, options)
+  return {bytes: entry.size, resumedFrom: result.resumedFrom, verified, contentHash: result.contentHash}
+}
+
+/**
+ * The verified .part takes its final name and the remote modification time, so that a later sync
+ * (or `put --on-conflict skip`) sees it unchanged.
+ */
+async function land(partPath: string, destination: string, entry: RemoteEntry, options: DownloadOptions): Promise<void> {
   await options.beforeLand?.()
   await rename(partPath, destination)
-  // The remote copy's time, so that a later sync (or `put --on-conflict skip`) sees it unchanged.
   const mtime = remoteMtimeMs(entry)
   if (mtime !== undefined) await utimes(destination, mtime / 1000, mtime / 1000).catch(() => undefined)
-  return {bytes: result.bytes, resumedFrom, verified, contentHash: actual}
 }
 
 /** Download to a stream (stdout): no resume file, but a dropped connection continues with Range. */
@@ -126,7 +165,8 @@ export function partPathFor(destination: string): string {
   const name = basename(destination)
   const bytes = Buffer.byteLength(name)
   // A name too long to land fails at once, before any byte is fetched (ENAMETOOLONG on the .part).
-  if (bytes + '.part'.length <= NAME_MAX || bytes > NAME_MAX) return `${destination}.part`
+  // Room is kept for the `.part.json` of a multi-stream download beside it.
+  if (bytes + '.part.json'.length <= NAME_MAX || bytes > NAME_MAX) return `${destination}.part`
   const chars = [...name]
   while (Buffer.byteLength(chars.join('')) > 200) chars.pop()
   return join(dirname(destination), `${chars.join('')}.${createHash('sha1').update(name).digest('hex').slice(0, 12)}.part`)
@@ -218,9 +258,10 @@ async function fetchInto(
           if (++failures >= MAX_FAILURES) throw new NetworkError(`The download URL of ${entry.path} keeps expiring.`)
           continue
         }
-        if (isConcurrencyError(status, body) && ++waits <= MAX_CONCURRENCY_WAITS) {
+        if (isConcurrencyError(status, body)) {
+          // Another program of the same user holds the connections: never a reason to fail.
           debug('download', `ExceedMaxConcurrency for ${entry.path}; waiting`)
-          await sleep(backoffDelay(Math.min(waits, 5), 400, 10_000), signal)
+          await sleep(backoffDelay(Math.min(++waits, 5), 400, 10_000), signal)
           continue
         }
         if ((status >= 500 || status === 408) && ++failures < MAX_FAILURES) {
@@ -238,7 +279,7 @@ async function fetchInto(
       }
 
       const base = offset
-      const {received, failure} = await copyInto(response, openSink(offset), ownsSink, hash, (n) => options.onProgress?.({phase: 'download', done: base + n, total}))
+      const {received, failure} = await copyInto(response, openSink(offset), ownsSink, hash, (n) => options.onProgress?.({phase: 'download', done: base + n, total}), options.bandwidth)
       offset = base + received
       if (!failure) return {bytes: offset, hash, viaListUrl}
       if (signal?.aborted || isAbortError(failure)) throw new InterruptedError()
@@ -263,6 +304,7 @@ function copyInto(
   ownsSink: boolean,
   hash: Hash,
   onBytes: (received: number) => void,
+  bandwidth?: BandwidthLimiter,
 ): Promise<{received: number; failure?: unknown}> {
   // 'data' events rather than `for await`: one promise less per 64 KiB chunk, ~0.3 s per GiB here.
   return new Promise((resolve, reject) => {
@@ -270,6 +312,14 @@ function copyInto(
     let failure: unknown
     let sinkError: unknown
     let finished = false
+    // Pause reasons (sink full, bandwidth limit) counted, so one lifting does not undo another.
+    let holds = 0
+    const hold = () => {
+      if (holds++ === 0) response.pause()
+    }
+    const letGo = () => {
+      if (--holds === 0) response.resume()
+    }
     const finish = async () => {
       if (finished) return
       finished = true
@@ -282,16 +332,21 @@ function copyInto(
           await closed
         } else if (sink.writableNeedDrain) await settled(sink, 'drain')
       }
-      if (sinkError) reject(sinkFailure(sinkError, (sink as {path?: string}).path))
+      if (sinkError) reject(writeFailure(sinkError, (sink as {path?: string}).path))
       else resolve({received, failure})
     }
     const onData = (chunk: Buffer) => {
       hash.update(chunk)
       received += chunk.length
       onBytes(received)
+      const wait = bandwidth?.reserve(chunk.length) ?? 0
+      if (wait > 0) {
+        hold()
+        setTimeout(letGo, wait)
+      }
       if (!sink.write(chunk)) {
-        response.pause()
-        sink.once('drain', () => response.resume())
+        hold()
+        sink.once('drain', letGo)
       }
     }
     sink.once('error', (error) => {
@@ -311,13 +366,6 @@ function copyInto(
       void finish()
     })
   })
-}
-
-/** A failed write: a full or read-only disk is the user's to fix (exit 9); anything else is unexpected. */
-function sinkFailure(error: unknown, path: string | undefined): AlipanError {
-  const local = asLocalFsError(error, path)
-  if (local instanceof AlipanError) return local
-  return new AlipanError(`Writing${path ? ` ${path}` : ''} failed: ${(error as Error).message}`, ExitCode.unexpected, {code: (error as {code?: string}).code ?? 'WriteFailed', cause: error})
 }
 
 /** Resolves on `event` or on an error (reported separately), removing both listeners either way. */

@@ -4,6 +4,7 @@ import {debug} from '../debug.js'
 import {AlipanError, ExitCode, InterruptedError, NetworkError, isAbortError} from '../errors.js'
 import {redactUrl} from '../redact.js'
 import {backoffDelay, sleep} from '../time.js'
+import {type BandwidthLimiter, paced} from './bandwidth.js'
 import {putChunks, sourceChanged} from './data-plane.js'
 import type {BufferPool} from './file-chunks.js'
 import {isExpiredUrlError, parseOssError} from './oss-url.js'
@@ -21,6 +22,8 @@ export interface PutPartArgs {
   hash: Hash
   /** Where the body's chunks go back once the socket is done with them. */
   pool?: BufferPool
+  /** `--bwlimit`: each chunk waits for its share of the command's bucket before it goes out. */
+  bandwidth?: BandwidthLimiter
   signal?: AbortSignal
   onBytes?: (sentInPart: number) => void
 }
@@ -48,7 +51,8 @@ export async function putPart(args: PutPartArgs): Promise<PutPartResult> {
     const source = args.body()
     let response
     try {
-      response = await putChunks(url, length, chunksOf(source), {
+      const chunks = chunksOf(source)
+      response = await putChunks(url, length, args.bandwidth ? paced(chunks, args.bandwidth, signal) : chunks, {
         signal,
         recycle: pool && ((chunk) => pool.give(chunk)),
         onChunk: (chunk) => {

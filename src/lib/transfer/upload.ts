@@ -15,6 +15,7 @@ import {PRE_HASH_BYTES, proofCodeFromBytes, proofRange, sha1Hex} from './proof.j
 import {BufferPool, FileChunks, UPLOAD_CHUNK} from './file-chunks.js'
 import {type PartBody, putPart} from './put-part.js'
 import type {ResumeStore, UploadKey, UploadState} from './resume-state.js'
+import type {BandwidthLimiter} from './bandwidth.js'
 import {UploadUrls} from './upload-urls.js'
 
 export interface TransferProgress {
@@ -48,6 +49,8 @@ export interface UploadOptions {
   partSize?: number
   internalUpload?: boolean
   resume?: ResumeStore
+  /** `--bwlimit`: the command's one bucket, shared with every other transfer it runs. */
+  bandwidth?: BandwidthLimiter
   signal?: AbortSignal
   onProgress?: (progress: TransferProgress) => void
 }
@@ -250,6 +253,7 @@ async function sendParts(args: SendPartsArgs): Promise<UploadOutcome> {
       body: end > start ? body : () => Buffer.alloc(0),
       hash,
       pool,
+      bandwidth: options.bandwidth,
       signal: options.signal,
       onBytes: (sent) => options.onProgress?.({phase: 'upload', done: start + sent, total: size}),
     })
@@ -309,6 +313,7 @@ export async function uploadStream(source: Readable, target: UploadTarget, optio
       length: chunk.length,
       body: () => chunk,
       hash,
+      bandwidth: options.bandwidth,
       signal: options.signal,
       onBytes: (sent) => options.onProgress?.({phase: 'upload', done: base + sent}),
     })

@@ -1,0 +1,58 @@
+import {readFile, rename, rm, writeFile} from 'node:fs/promises'
+
+import {ByteRanges, type Interval} from './byte-ranges.js'
+
+/**
+ * What an interrupted multi-stream download has on disk, in a small JSON sidecar next to its
+ * `.part` (`NAME.part.json`), so that it travels and disappears with the `.part`:
+ *
+ *   {"version":1,"file_id":"…","size":268435456,"content_hash":"…","written":[[0,41943040],[89478485,120586240]]}
+ *
+ * `written` lists only bytes whose writes had completed when the state was saved, so it never
+ * claims more than the file holds (the SHA-1 check guards the rest). The state names the remote
+ * file by id, size and hash: a different file, or the same one changed, starts over.
+ */
+export interface RangeStateFile {
+  version: 1
+  file_id: string
+  size: number
+  content_hash: string | null
+  written: Interval[]
+}
+
+export function rangeStatePath(partPath: string): string {
+  return `${partPath}.json`
+}
+
+export interface RemoteIdentity {
+  file_id: string
+  size: number
+  content_hash?: string
+}
+
+/** The saved ranges, or undefined when there is no state or it is for another file. */
+export async function loadRangeState(partPath: string, remote: RemoteIdentity): Promise<ByteRanges | undefined> {
+  let state: RangeStateFile
+  try {
+    state = JSON.parse(await readFile(rangeStatePath(partPath), 'utf8')) as RangeStateFile
+  } catch {
+    return undefined
+  }
+  const same = state.version === 1 && state.file_id === remote.file_id && state.size === remote.size && (state.content_hash ?? null) === (remote.content_hash ?? null)
+  if (!same || !Array.isArray(state.written)) return undefined
+  const valid = state.written.filter((r): r is Interval => Array.isArray(r) && Number.isSafeInteger(r[0]) && Number.isSafeInteger(r[1]) && r[0] >= 0 && r[1] <= remote.size)
+  return new ByteRanges(valid)
+}
+
+/** Written atomically (temp file + rename): a crash mid-save leaves the previous state. */
+export async function saveRangeState(partPath: string, remote: RemoteIdentity, written: ByteRanges): Promise<void> {
+  const path = rangeStatePath(partPath)
+  const state: RangeStateFile = {version: 1, file_id: remote.file_id, size: remote.size, content_hash: remote.content_hash ?? null, written: written.intervals}
+  const tmp = `${path}.${process.pid}.tmp`
+  await writeFile(tmp, JSON.stringify(state))
+  await rename(tmp, path)
+}
+
+export async function discardRangeState(partPath: string): Promise<void> {
+  await rm(rangeStatePath(partPath), {force: true})
+}
