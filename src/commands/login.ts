@@ -47,11 +47,16 @@ For headless use, pipe a refresh token to --with-token, or set ALIPAN_REFRESH_TO
 
     const route = await this.chooseRoute(flags, onlineUrl)
     const stored: RenewalRoute = route.type === 'app' ? {type: 'app', ...route.app} : {type: 'online'}
-    const tokens = flags['with-token']
-      ? await redeemPastedToken({client, env, onlineUrl}, stored, await readStdin(), this.signal)
-      : await this.scan(route)
-
-    const {drive} = await saveLogin({client, store: context.store, env, onlineUrl, tokens, route: stored, source: flags['with-token'] ? 'stdin' : 'qr'})
+    // Before any token exists: a pasted refresh token is spent by its check, and a login that
+    // cannot be saved (read-only or full config folder) should fail before, not after, the QR scan.
+    const reservation = await context.store.reserve()
+    const login = async () => {
+      const tokens = flags['with-token']
+        ? await redeemPastedToken({client, env, onlineUrl}, stored, await readStdin(), this.signal)
+        : await this.scan(route)
+      return saveLogin({client, store: context.store, env, onlineUrl, tokens, route: stored, source: flags['with-token'] ? 'stdin' : 'qr', reservation})
+    }
+    const {drive} = await login().finally(() => reservation.cancel())
     this.info(`Logged in as ${drive.name} (user ${drive.user_id}) via the ${route.type === 'app' ? 'own-app' : 'online service'} route.`)
     return {
       user_id: drive.user_id,

@@ -1,9 +1,10 @@
-import {mkdir, stat} from 'node:fs/promises'
+import {stat} from 'node:fs/promises'
 import {dirname, resolve, sep} from 'node:path'
 import type {Writable} from 'node:stream'
 
 import type {Drive, RemoteEntry} from '../drive/drive.js'
 import {AlipanError, ConflictError, UsageError, throwIfAborted} from '../errors.js'
+import {makeDir} from '../local-dirs.js'
 import {sha1File} from '../transfer/hashing.js'
 import {DOWNLOAD_SLOTS, type LivpFormat, downloadToFile, downloadToStream, isLivePhoto, livpLocalName} from '../transfer/download.js'
 import {localPathUnder, safeLocalName} from '../transfer/local-names.js'
@@ -72,7 +73,7 @@ export async function get(drive: Drive, options: GetOptions): Promise<GetResult[
   } else {
     if (!options.recursive) throw new UsageError(`${entry.path} is a folder.`, {hint: 'use -r to download folders'})
     const root = await folderDestination(entry, options.local)
-    await mkdir(root, {recursive: true})
+    await makeDir(root)
     await collect(drive, entry, root, [], jobs, options.livp, options.signal)
   }
 
@@ -86,7 +87,7 @@ export async function get(drive: Drive, options: GetOptions): Promise<GetResult[
           return {...result, skipped: true, reason: skip}
         }
       }
-      await mkdir(dirname(job.local), {recursive: true})
+      await makeDir(dirname(job.local))
       options.events?.start?.(job.entry.path, job.entry.size)
       const downloaded = await downloadToFile(job.entry, job.local, {...base, onProgress: (p) => options.events?.progress?.(job.entry.path, p)})
       options.events?.done?.(job.entry.path, {size: downloaded.bytes, rapid: false, bytes: downloaded.bytes - downloaded.resumedFrom, resumedBytes: downloaded.resumedFrom})
@@ -129,7 +130,7 @@ async function collect(drive: Drive, folder: RemoteEntry, root: string, segments
     // localPathUnder refuses `..`, separators and NUL, and checks the result stays under root.
     jobs.push({entry: child, local: localPathUnder(root, [...segments, name])})
   }
-  if (segments.length > 0) await mkdir(localPathUnder(root, segments), {recursive: true})
+  if (segments.length > 0) await makeDir(localPathUnder(root, segments))
 }
 
 /** A local file is in the way: skip (saying whether it matches), overwrite, or fail. */

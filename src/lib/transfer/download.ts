@@ -9,7 +9,7 @@ import {getDownloadUrl} from '../api/files.js'
 import type {DownloadUrlResponse} from '../api/wire.js'
 import {debug} from '../debug.js'
 import type {RemoteEntry} from '../drive/drive.js'
-import {AlipanError, ExitCode, InterruptedError, NetworkError, UsageError, asLocalFsError, isAbortError, throwIfAborted} from '../errors.js'
+import {AlipanError, ExitCode, InterruptedError, NetworkError, UsageError, asLocalFsError, isAbortError, localFsCode, throwIfAborted} from '../errors.js'
 import {backoffDelay, sleep} from '../time.js'
 import {hashRangeInto, newSha1} from './hashing.js'
 import {isConcurrencyError, isExpiredUrlError, parseOssError, urlExpiresSoon} from './oss-url.js'
@@ -294,7 +294,8 @@ function copyInto(
 
 /** A failed write: a full or read-only disk is the user's to fix (exit 9); anything else is unexpected. */
 function sinkFailure(error: unknown, path: string | undefined): AlipanError {
-  const local = asLocalFsError(error, path)
+  const full = ['ENOSPC', 'EDQUOT'].includes(localFsCode(error) ?? '')
+  const local = asLocalFsError(error, path, 'writing', full ? 'free some space there and run the same command again: it resumes from that .part file' : undefined)
   if (local instanceof AlipanError) return local
   return new AlipanError(`Writing${path ? ` ${path}` : ''} failed: ${(error as Error).message}`, ExitCode.unexpected, {code: (error as {code?: string}).code ?? 'WriteFailed', cause: error})
 }
