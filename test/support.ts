@@ -13,6 +13,7 @@ import {run as oclifRun} from '@oclif/core'
 import {captureOutput} from '@oclif/test'
 
 import {CredentialStore} from '../src/lib/auth/credentials.js'
+import {profileDir} from '../src/lib/profiles.js'
 import {type Emulator, type EmulatorOptions, startEmulator} from './emulator/index.js'
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
@@ -45,8 +46,8 @@ export interface Fixture {
   spawn(args: string[], options?: {input?: string | Buffer; env?: Record<string, string | undefined>; timeoutMs?: number}): Promise<RunResult>
   /** Run a command in this process: fast, and the command's return value is available. */
   cli<T = unknown>(args: string[], options?: {env?: Record<string, string | undefined>}): Promise<CliResult<T>>
-  /** Store a valid own-app login for the default user, as `alipan login` would. */
-  login(options?: {userId?: string; via?: 'app' | 'online'}): Promise<void>
+  /** Store a valid own-app login for the default user, as `alipan login` would (in `profile`, default: default). */
+  login(options?: {userId?: string; via?: 'app' | 'online'; profile?: string}): Promise<void>
   close(): Promise<void>
 }
 
@@ -68,7 +69,7 @@ export async function setup(options: EmulatorOptions = {}): Promise<Fixture> {
     async login(loginOptions = {}) {
       const via = loginOptions.via ?? 'app'
       const tokens = emu.issueTokens({userId: loginOptions.userId, via})
-      await new CredentialStore(configDir).write({
+      await new CredentialStore(profileDir(configDir, loginOptions.profile ?? 'default')).write({
         refresh_token: tokens.refresh_token,
         access_token: tokens.access_token,
         expires_at: Date.now() + tokens.expires_in * 1000,
@@ -90,7 +91,7 @@ export async function setup(options: EmulatorOptions = {}): Promise<Fixture> {
 
 /** Variables that must never leak from the developer's shell into a test. */
 const PROXY_VARIABLES = ['HTTPS_PROXY', 'HTTP_PROXY', 'ALL_PROXY', 'NO_PROXY'].flatMap((name) => [name, name.toLowerCase()])
-const CLEARED = ['ALIPAN_API_URL', 'ALIPAN_ONLINE_API_URL', 'ALIPAN_CONFIG_DIR', 'ALIPAN_CLIENT_ID', 'ALIPAN_CLIENT_SECRET', 'ALIPAN_REFRESH_TOKEN', 'DEBUG', ...PROXY_VARIABLES]
+const CLEARED = ['ALIPAN_API_URL', 'ALIPAN_ONLINE_API_URL', 'ALIPAN_CONFIG_DIR', 'ALIPAN_CLIENT_ID', 'ALIPAN_CLIENT_SECRET', 'ALIPAN_REFRESH_TOKEN', 'ALIPAN_PROFILE', 'DEBUG', ...PROXY_VARIABLES]
 
 function childEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = {...process.env}

@@ -5,6 +5,7 @@ import {debug, debugEnabledByEnv, setDebug} from '../lib/debug.js'
 import {readEnvironment} from '../lib/env.js'
 import {AlipanError, ExitCode, InterruptedError, asLocalFsError, isAbortError} from '../lib/errors.js'
 import {Context, type ContextOptions} from '../lib/context.js'
+import {DEFAULT_PROFILE, selectProfile} from '../lib/profiles.js'
 import {redactText} from '../lib/redact.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof AlipanCommand)['baseFlags'] & T['flags']>
@@ -20,6 +21,10 @@ export abstract class AlipanCommand extends Command {
       description: 'Log HTTP requests and responses to stderr, with tokens and signed URLs redacted.',
       helpGroup: 'GLOBAL',
     }),
+    profile: Flags.string({
+      description: 'Profile to use: its own login, settings and resume state (default: ALIPAN_PROFILE, else the one set with `alipan profile use`, else default).',
+      helpGroup: 'GLOBAL',
+    }),
     retries: Flags.integer({
       description: `Attempts per API call meeting a server error or a dropped connection (default: the \`retries\` setting, else ${DEFAULT_RETRY.maxAttempts}).`,
       helpGroup: 'GLOBAL',
@@ -30,9 +35,13 @@ export abstract class AlipanCommand extends Command {
 
   static override enableJsonFlag = true
 
+  /** `login` may name a profile that does not exist yet: logging in creates it. */
+  static createsProfile = false
+
   protected readonly abortController = new AbortController()
   private contextInstance?: Context
-  /** `--retries`, seen when the command parses its flags. */
+  /** `--profile` and `--retries`, seen when the command parses its flags. */
+  private profileFlag?: string
   private retriesFlag?: number
   private readonly onSigint = () => this.interrupt()
 
@@ -48,16 +57,6 @@ export abstract class AlipanCommand extends Command {
     process.off('SIGINT', this.onSigint)
     process.off('SIGTERM', this.onSigint)
     await super.finally(error)
-  }
-
-  /** Every command parses once; the global `--retries` is picked up here for the context. */
-  protected override async parse<F extends Record<string, any>, B extends Record<string, any>, A extends Record<string, any>>(
-    options?: Interfaces.Input<F, B, A>,
-    argv?: string[],
-  ): Promise<Interfaces.ParserOutput<F, B, A>> {
-    const parsed = await super.parse(options, argv)
-    this.retriesFlag = (parsed.flags as {retries?: number}).retries
-    return parsed
   }
 
   /** First Ctrl-C: stop cleanly (partial files kept for resume). Second: leave now. */
@@ -80,11 +79,38 @@ export abstract class AlipanCommand extends Command {
     return Boolean(process.stdout.isTTY)
   }
 
+  /**
+   * Every command parses once: the global `--profile` and `--retries` are picked up here for
+   * `context()`. The type parameters repeat oclif's own constraints (FlagOutput, ArgOutput), which
+   * its public types do not export by name.
+   */
+  protected override async parse<F extends Record<string, any>, B extends Record<string, any>, A extends Record<string, any>>(
+    options?: Interfaces.Input<F, B, A>,
+    argv?: string[],
+  ): Promise<Interfaces.ParserOutput<F, B, A>> {
+    const parsed = await super.parse(options, argv)
+    const flags = parsed.flags as {profile?: string; retries?: number}
+    this.profileFlag = flags.profile
+    this.retriesFlag = flags.retries
+    return parsed
+  }
+
+  /** ALIPAN_CONFIG_DIR, else the platform's config folder; profiles live inside it. */
+  protected get configDir(): string {
+    return readEnvironment().configDir ?? this.config.configDir
+  }
+
   protected context(overrides?: ContextOptions['overrides']): Context {
+    if (this.contextInstance) return this.contextInstance
     const env = readEnvironment()
-    this.contextInstance ??= new Context({
+    const configDir = this.configDir
+    const creates = (this.constructor as typeof AlipanCommand).createsProfile
+    // ALIPAN_REFRESH_TOKEN seeds the profile in use, so it may create it too (a CI job's first run).
+    const profile = selectProfile({configDir, flag: this.profileFlag, environment: env.profile, mayCreate: creates || Boolean(env.refreshToken)})
+    this.contextInstance = new Context({
       env,
-      configDir: env.configDir ?? this.config.configDir,
+      configDir,
+      profile,
       userAgent: `alipan/${this.config.version} (${process.platform}; node ${process.version})`,
       signal: this.signal,
       overrides: {...overrides, retries: this.retriesFlag?.toString()},
@@ -114,7 +140,8 @@ export abstract class AlipanCommand extends Command {
 
   override async catch(error: Error & {oclif?: {exit?: number}; skipOclifErrorHandling?: boolean}): Promise<never> {
     if (error.skipOclifErrorHandling) throw error
-    const {exitCode, message, hint, code} = describe(error, this.signal.aborted)
+    const {exitCode, message, code, hint: generic} = describe(error, this.signal.aborted)
+    const hint = this.forProfile(generic)
     process.stderr.write(`Error: ${message}\n${hint ? `Hint: ${hint}\n` : ''}`)
     if (exitCode === ExitCode.unexpected && error.stack) debug('error', redactText(error.stack))
     if (this.jsonEnabled()) this.logJson({error: {code, message, hint, exitCode}})
@@ -125,6 +152,13 @@ export abstract class AlipanCommand extends Command {
       oclif: {exit: exitCode},
       skipOclifErrorHandling: true,
     })
+  }
+
+  /** "run `alipan login`" means this profile's login: say so when it is not the default one. */
+  private forProfile(hint: string | undefined): string | undefined {
+    const name = this.contextInstance?.profile.name
+    if (!hint || !name || name === DEFAULT_PROFILE) return hint
+    return hint.replace(/`alipan (login|logout)`/g, `\`alipan $1 --profile ${name}\``)
   }
 }
 

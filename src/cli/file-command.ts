@@ -1,12 +1,12 @@
 import {Flags} from '@oclif/core'
 
-import {openDrive} from '../lib/context.js'
+import {type Context, openDrive} from '../lib/context.js'
 import type {Drive} from '../lib/drive/drive.js'
 import type {SettingValues} from '../lib/settings.js'
 import {AlipanCommand} from './base-command.js'
 import {canPrompt} from './prompts.js'
 
-/** Base of every command that works on files: the global `--drive` and `--root-folder-id`. */
+/** Base of every command that reads the drive (files, and whoami): the global `--drive` and `--root-folder-id`. */
 export abstract class FileCommand extends AlipanCommand {
   static override baseFlags = {
     ...AlipanCommand.baseFlags,
@@ -21,10 +21,15 @@ export abstract class FileCommand extends AlipanCommand {
     }),
   }
 
+  /** The context, with `--drive` / `--root-folder-id` overriding the settings. */
+  protected driveContext(flags: {drive?: string; 'root-folder-id'?: string}): Context {
+    const overrides: Partial<SettingValues> = {drive: flags.drive, 'root-folder-id': flags['root-folder-id']}
+    return this.context(overrides)
+  }
+
   /** The drive, honouring `--drive` / `--root-folder-id` over the settings. */
   protected async openDrive(flags: {drive?: string; 'root-folder-id'?: string}): Promise<Drive> {
-    const overrides: Partial<SettingValues> = {drive: flags.drive, 'root-folder-id': flags['root-folder-id']}
-    return openDrive(this.context(overrides))
+    return openDrive(this.driveContext(flags))
   }
 }
 

@@ -6,8 +6,10 @@ import {renderQr} from '../cli/qr.js'
 import type {RenewalRoute} from '../lib/auth/credentials.js'
 import {type LoginRoute, QrExpiredError, qrLogin, redeemPastedToken, saveLogin} from '../lib/auth/login.js'
 import {UsageError} from '../lib/errors.js'
+import {DEFAULT_PROFILE} from '../lib/profiles.js'
 
 export interface LoginResult {
+  profile: string
   user_id: string
   name: string
   route: 'app' | 'online'
@@ -16,7 +18,10 @@ export interface LoginResult {
 }
 
 export default class Login extends AlipanCommand {
-  static override description = `Without an app id and secret of your own, login goes through the OpenList online token service (ALIPAN_ONLINE_API_URL, default https://api.oplist.org), the route the OpenList docs recommend. With ALIPAN_CLIENT_ID and ALIPAN_CLIENT_SECRET (or the flags) it talks to the Open API directly. The refresh token is stored with the route that renews it, in credentials.json (mode 0600) under the config folder.
+  /** Logging in with a new --profile name creates that profile. */
+  static override createsProfile = true
+
+  static override description = `Without an app id and secret of your own, login goes through the OpenList online token service (ALIPAN_ONLINE_API_URL, default https://api.oplist.org), the route the OpenList docs recommend. With ALIPAN_CLIENT_ID and ALIPAN_CLIENT_SECRET (or the flags) it talks to the Open API directly. The refresh token is stored with the route that renews it, in credentials.json (mode 0600) under the config folder, or under profiles/NAME/ for --profile NAME (a new name creates that profile).
 
 For headless use, pipe a refresh token to --with-token, or set ALIPAN_REFRESH_TOKEN.`
 
@@ -24,6 +29,7 @@ For headless use, pipe a refresh token to --with-token, or set ALIPAN_REFRESH_TO
     {description: 'Scan a QR code with the Alipan app', command: '<%= config.bin %> <%= command.id %>'},
     {description: 'Use your own app', command: 'ALIPAN_CLIENT_ID=… ALIPAN_CLIENT_SECRET=… <%= config.bin %> <%= command.id %>'},
     {description: 'Headless: a refresh token from a file or secret store', command: '<%= config.bin %> <%= command.id %> --with-token < token.txt'},
+    {description: 'A second account, in a profile of its own', command: '<%= config.bin %> <%= command.id %> --profile work'},
   ]
 
   static override flags = {
@@ -47,13 +53,20 @@ For headless use, pipe a refresh token to --with-token, or set ALIPAN_REFRESH_TO
 
     const route = await this.chooseRoute(flags, onlineUrl)
     const stored: RenewalRoute = route.type === 'app' ? {type: 'app', ...route.app} : {type: 'online'}
-    const tokens = flags['with-token']
-      ? await redeemPastedToken({client, env, onlineUrl}, stored, await readStdin(), this.signal)
-      : await this.scan(route)
-
-    const {drive} = await saveLogin({client, store: context.store, env, onlineUrl, tokens, route: stored, source: flags['with-token'] ? 'stdin' : 'qr'})
-    this.info(`Logged in as ${drive.name} (user ${drive.user_id}) via the ${route.type === 'app' ? 'own-app' : 'online service'} route.`)
+    // Before any token exists: a pasted refresh token is spent by its check, and a login that
+    // cannot be saved (read-only or full config folder) should fail before, not after, the QR scan.
+    const reservation = await context.store.reserve()
+    const login = async () => {
+      const tokens = flags['with-token']
+        ? await redeemPastedToken({client, env, onlineUrl}, stored, await readStdin(), this.signal)
+        : await this.scan(route)
+      return saveLogin({client, store: context.store, env, onlineUrl, tokens, route: stored, source: flags['with-token'] ? 'stdin' : 'qr', reservation})
+    }
+    const {drive} = await login().finally(() => reservation.cancel())
+    const profile = context.profile.name === DEFAULT_PROFILE ? '' : ` in profile ${context.profile.name}`
+    this.info(`Logged in as ${drive.name} (user ${drive.user_id}) via the ${route.type === 'app' ? 'own-app' : 'online service'} route${profile}.`)
     return {
+      profile: context.profile.name,
       user_id: drive.user_id,
       name: drive.name,
       route: route.type,

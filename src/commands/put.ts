@@ -1,5 +1,3 @@
-import {join} from 'node:path'
-
 import {Args, Flags} from '@oclif/core'
 
 import {conflictPrompt} from '../cli/conflict-prompt.js'
@@ -64,7 +62,7 @@ Without a terminal, an existing remote name fails the file (exit 6) unless --on-
         partSize: flags['part-size'] ? parseSize(flags['part-size']) : undefined,
         transfers: flags.transfers,
         internalUpload: flags['internal-upload'] ?? settings['internal-upload'] === 'on',
-        resume: new ResumeStore(join(this.context().configDir, 'transfers')),
+        resume: new ResumeStore(this.context().transfersDir),
         compare: flags.checksum ? 'checksum' : 'default',
         filter: filterRules(flags),
         followLinks: flags['follow-links'],

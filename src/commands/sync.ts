@@ -1,5 +1,3 @@
-import {join} from 'node:path'
-
 import {Args, Flags} from '@oclif/core'
 
 import {FileCommand} from '../cli/file-command.js'
@@ -80,7 +78,7 @@ All transfers come first. Deletions happen only if every transfer succeeded; rem
         rapid: flags.rapid ?? settings['rapid-upload'] === 'on',
         partSize: flags['part-size'] ? parseSize(flags['part-size']) : undefined,
         internalUpload: flags['internal-upload'] ?? settings['internal-upload'] === 'on',
-        resume: new ResumeStore(join(this.context().configDir, 'transfers')),
+        resume: new ResumeStore(this.context().transfersDir),
         livp: (flags.livp ?? settings['livp-format']) as LivpFormat,
         streams: flags.streams,
         bandwidth: bandwidthLimit(flags.bwlimit, settings.bwlimit),

@@ -4,10 +4,14 @@ import {AlipanError, ExitCode} from './errors.js'
 import {percent} from './output/format.js'
 
 export interface WhoamiResult {
+  /** The profile in use (`--profile`, ALIPAN_PROFILE, `profile use`, else default). */
+  profile: string
   user_id: string
   name: string
   drive_id: string
   drive_type: DriveType
+  /** The folder remote paths resolve under (`--root-folder-id`, the setting, else `root`). */
+  root_folder_id: string
   drives: {default: string; resource?: string; backup?: string}
   /** `environment` when the login in use came from ALIPAN_REFRESH_TOKEN, else `store`. */
   credential_source: 'environment' | 'store'
@@ -16,6 +20,7 @@ export interface WhoamiResult {
   client_id?: string
   /** ISO time the current access token expires (it is renewed automatically before that). */
   access_token_expires_at?: string
+  /** The folder holding this profile's credentials and settings. */
   config_dir: string
 }
 
@@ -33,17 +38,19 @@ export async function whoami(context: Context): Promise<WhoamiResult> {
   const credentials = await session.credentials()
   const {driveId, driveType} = await context.driveId()
   return {
+    profile: context.profile.name,
     user_id: info.user_id,
     name: info.name,
     drive_id: driveId,
     drive_type: driveType,
+    root_folder_id: (await context.settings())['root-folder-id'],
     drives: {default: info.default_drive_id, resource: info.resource_drive_id, backup: info.backup_drive_id},
     credential_source: credentials.source === 'env' ? 'environment' : 'store',
     login_method: credentials.source,
     renewal_route: credentials.route.type,
     client_id: credentials.route.type === 'app' ? credentials.route.client_id : undefined,
     access_token_expires_at: credentials.expires_at ? new Date(credentials.expires_at).toISOString() : undefined,
-    config_dir: context.configDir,
+    config_dir: context.profile.dir,
   }
 }
 
@@ -80,6 +87,7 @@ export async function quota(context: Context): Promise<QuotaResult> {
 }
 
 export interface LogoutResult {
+  profile: string
   removed: boolean
   path: string
   /** ALIPAN_REFRESH_TOKEN is still set: the next command logs in with it again. */
@@ -88,5 +96,5 @@ export interface LogoutResult {
 
 export async function logout(context: Context): Promise<LogoutResult> {
   const removed = await context.store.clear()
-  return {removed, path: context.store.path, env_token_set: Boolean(context.env.refreshToken)}
+  return {profile: context.profile.name, removed, path: context.store.path, env_token_set: Boolean(context.env.refreshToken)}
 }

@@ -1,3 +1,5 @@
+import {join} from 'node:path'
+
 import {ApiClient} from './api/client.js'
 import {getDriveInfo} from './api/user.js'
 import {Drive} from './drive/drive.js'
@@ -6,9 +8,11 @@ import {CredentialStore} from './auth/credentials.js'
 import {Session} from './auth/session.js'
 import {DEFAULT_ONLINE_API_URL, type Environment} from './env.js'
 import {AlipanError, ExitCode} from './errors.js'
+import {DEFAULT_PROFILE, type SelectedProfile} from './profiles.js'
 import {Settings, type SettingValues, validateSetting} from './settings.js'
 
-export interface Profile {
+/** Who is logged in and the ids of their drives (§3.3). */
+export interface AccountDrives {
   user_id: string
   user_name: string
   default_drive_id: string
@@ -22,6 +26,8 @@ export interface ContextOptions {
   env: Environment
   /** ALIPAN_CONFIG_DIR, else the platform's config folder (oclif's configDir). */
   configDir: string
+  /** The profile in use: its credentials, settings and resume state live in `profile.dir` (default: `configDir`). */
+  profile?: SelectedProfile
   userAgent: string
   signal?: AbortSignal
   /** Per-command overrides of settings (`--drive`, `--root-folder-id`, `--retries`). */
@@ -35,6 +41,7 @@ export interface ContextOptions {
 export class Context {
   readonly env: Environment
   readonly configDir: string
+  readonly profile: SelectedProfile
   readonly store: CredentialStore
   readonly settingsStore: Settings
   private clientPromise?: Promise<ApiClient>
@@ -44,8 +51,14 @@ export class Context {
   constructor(readonly options: ContextOptions) {
     this.env = options.env
     this.configDir = options.configDir
-    this.store = new CredentialStore(options.configDir)
-    this.settingsStore = new Settings(options.configDir)
+    this.profile = options.profile ?? {name: DEFAULT_PROFILE, dir: options.configDir, source: 'default'}
+    this.store = new CredentialStore(this.profile.dir)
+    this.settingsStore = new Settings(this.profile.dir)
+  }
+
+  /** Where interrupted uploads of this profile remember their sessions. */
+  get transfersDir(): string {
+    return join(this.profile.dir, 'transfers')
   }
 
   get signal(): AbortSignal | undefined {
@@ -91,7 +104,7 @@ export class Context {
    * The user's drive ids, from the store when a previous run learned them, else from
    * getDriveInfo (remembered for next time).
    */
-  async profile(): Promise<Profile> {
+  async account(): Promise<AccountDrives> {
     const session = await this.session()
     const c = await session.credentials()
     if (c.user_id && c.default_drive_id && c.user_name !== undefined) {
@@ -104,22 +117,22 @@ export class Context {
       }
     }
     const info = await getDriveInfo(await this.authedClient())
-    const profile: Profile = {
+    const account: AccountDrives = {
       user_id: info.user_id,
       user_name: info.name,
       default_drive_id: info.default_drive_id,
       resource_drive_id: info.resource_drive_id,
       backup_drive_id: info.backup_drive_id,
     }
-    await session.remember(profile)
-    return profile
+    await session.remember(account)
+    return account
   }
 
   /** Resolve the drive type in use (setting or `--drive`) to a drive id. */
   async driveId(): Promise<{driveId: string; driveType: DriveType}> {
     const driveType = (await this.settings()).drive as DriveType
-    const profile = await this.profile()
-    const id = driveType === 'default' ? profile.default_drive_id : driveType === 'resource' ? profile.resource_drive_id : profile.backup_drive_id
+    const account = await this.account()
+    const id = driveType === 'default' ? account.default_drive_id : driveType === 'resource' ? account.resource_drive_id : account.backup_drive_id
     if (!id) {
       throw new AlipanError(`This login has no ${driveType} drive.`, ExitCode.auth, {
         code: 'NoSuchDrive',

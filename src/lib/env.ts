@@ -12,6 +12,8 @@ export interface Environment {
   clientId?: string
   clientSecret?: string
   refreshToken?: string
+  /** ALIPAN_PROFILE: the profile to use when no --profile is given. */
+  profile?: string
 }
 
 export const DEFAULT_API_URL = 'https://openapi.alipan.com'
@@ -25,6 +27,7 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
     clientId: nonEmpty(env.ALIPAN_CLIENT_ID),
     clientSecret: nonEmpty(env.ALIPAN_CLIENT_SECRET),
     refreshToken: nonEmpty(env.ALIPAN_REFRESH_TOKEN),
+    profile: nonEmpty(env.ALIPAN_PROFILE),
   }
 }
 

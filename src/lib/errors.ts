@@ -92,7 +92,7 @@ export class LocalFsError extends AlipanError {
 }
 
 const LOCAL_FS_ERRORS: Record<string, {what: string; hint: string}> = {
-  ENOSPC: {what: 'no space left on the device', hint: 'free some space there (a `.part` file is kept, so re-running resumes)'},
+  ENOSPC: {what: 'no space left on the device', hint: 'free some space there and run the command again'},
   EDQUOT: {what: 'the disk quota is exhausted', hint: 'free some space within your quota and run the command again'},
   EROFS: {what: 'the file system is read-only', hint: 'choose a writable location'},
   EACCES: {what: 'permission denied', hint: 'check the permissions of that path, or choose another'},
@@ -111,15 +111,25 @@ export function localFsCode(error: unknown): string | undefined {
 
 /**
  * A Node file-system error as a one-line message naming the path, with what to do (exit 9).
- * Anything else is returned unchanged, so callers can wrap every local write with it.
+ * Anything else is returned unchanged, so callers can wrap every local write with it. `hint`
+ * replaces the generic advice where the caller knows better (a `.part` kept for resume).
  */
-export function asLocalFsError(error: unknown, path?: string, action = 'writing'): unknown {
+export function asLocalFsError(error: unknown, path?: string, action = 'writing', hint?: string): unknown {
   if (error instanceof AlipanError) return error
   const code = localFsCode(error)
   if (!code) return error
   const where = path ?? (error as {path?: string}).path
-  const {what, hint} = LOCAL_FS_ERRORS[code]
-  return new LocalFsError(`${action[0].toUpperCase()}${action.slice(1)}${where ? ` ${where}` : ''} failed: ${what} (${code}).`, {code, hint, path: where, cause: error})
+  const {what, hint: generic} = LOCAL_FS_ERRORS[code]
+  return new LocalFsError(`${action[0].toUpperCase()}${action.slice(1)}${where ? ` ${where}` : ''} failed: ${what} (${code}).`, {code, hint: hint ?? generic, path: where, cause: error})
+}
+
+/** What to do when alipan's own folder refuses a write (read-only, no permission). */
+export const CONFIG_DIR_HINT = 'make the config folder writable, or set ALIPAN_CONFIG_DIR to a folder that is'
+
+/** asLocalFsError for alipan's own files (credentials, settings, locks): a refusal points at the config folder. */
+export function asConfigFsError(error: unknown, path: string, action: string): unknown {
+  const refused = ['EROFS', 'EACCES', 'EPERM'].includes(localFsCode(error) ?? '')
+  return asLocalFsError(error, path, action, refused ? CONFIG_DIR_HINT : undefined)
 }
 
 export class InterruptedError extends AlipanError {

@@ -2,7 +2,7 @@ import {join} from 'node:path'
 
 import {DEFAULT_RETRY, MAX_ATTEMPTS, MIN_ATTEMPTS} from './api/retry-policy.js'
 import {DEFAULT_ONLINE_API_URL, baseUrl} from './env.js'
-import {AlipanError, ExitCode, UsageError} from './errors.js'
+import {AlipanError, ExitCode, UsageError, asConfigFsError} from './errors.js'
 import {ensurePrivateDir} from './auth/credentials.js'
 import {parseRate} from './transfer/bandwidth.js'
 import {readJsonStore} from './json-file.js'
@@ -127,7 +127,9 @@ export class Settings {
   async set(key: string, value: string): Promise<string> {
     const valid = validateSetting(key, value)
     const conf = await this.open()
-    conf.store = {...conf.store, [key]: valid}
+    this.save(() => {
+      conf.store = {...conf.store, [key]: valid}
+    })
     return valid
   }
 
@@ -135,7 +137,18 @@ export class Settings {
     validateSetting(key, SETTINGS[key as SettingKey]?.default ?? '')
     const conf = await this.open()
     const {[key]: _removed, ...rest} = conf.store
-    conf.store = rest
+    this.save(() => {
+      conf.store = rest
+    })
+  }
+
+  /** conf writes synchronously (temp file + rename); a refusal names config.json, not the temp file. */
+  private save(write: () => void): void {
+    try {
+      write()
+    } catch (error) {
+      throw asConfigFsError(error, this.path, 'saving settings to')
+    }
   }
 }
 

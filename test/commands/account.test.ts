@@ -75,6 +75,20 @@ describe('account commands', () => {
     await f.cli(['config', 'unset', 'drive'])
   })
 
+  it('whoami --drive and --root-folder-id report the drive they select, over the setting', async () => {
+    await f.login()
+    await f.cli(['config', 'set', 'drive', 'backup'])
+    try {
+      const me = JSON.parse((await f.cli(['whoami', '--drive', 'resource', '--json'])).stdout)
+      assert.deepEqual([me.drive_type, me.drive_id, me.root_folder_id], ['resource', f.emu.user.resource_drive_id, 'root'])
+      const under = await f.cli(['whoami', '--root-folder-id', 'abc123'])
+      assert.equal(under.exitCode, 0, under.stderr)
+      assert.match(under.stdout, /^drive:\s+backup \(\S+\), paths under folder abc123$/m)
+    } finally {
+      await f.cli(['config', 'unset', 'drive'])
+    }
+  })
+
   it('quota: bytes when piped, --json {used, total, free, percent}', async () => {
     await f.login()
     f.emu.fs().put('/q/one.bin', Buffer.alloc(1000, 1))

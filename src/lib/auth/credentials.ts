@@ -1,8 +1,11 @@
-import {mkdirSync, rmSync} from 'node:fs'
+import {randomBytes} from 'node:crypto'
+import {rmSync} from 'node:fs'
+import {type FileHandle, open, rename, rm} from 'node:fs/promises'
 import {join} from 'node:path'
 
-import {AlipanError, ExitCode} from '../errors.js'
+import {AlipanError, CONFIG_DIR_HINT, ExitCode, asConfigFsError} from '../errors.js'
 import {readJsonStore} from '../json-file.js'
+import {makeDirSync} from '../local-dirs.js'
 import {registerSecret} from '../redact.js'
 
 /**
@@ -40,35 +43,34 @@ const FILE_NAME = 'credentials'
  * be a CI cache the user owns); the credential file in it is 0600 either way.
  */
 export function ensurePrivateDir(dir: string): void {
-  mkdirSync(dir, {recursive: true, mode: 0o700})
+  makeDirSync(dir, 0o700, CONFIG_DIR_HINT)
 }
 
-type ConfStore = {store: Record<string, unknown>; path: string; clear(): void}
+/** Room claimed for the next version of the file; a credential file is ~2 KB. */
+const RESERVED_BYTES = 16 * 1024
 
 /**
- * The credential file: `credentials.json` in the config folder, mode 0600, written atomically
- * (conf → atomically: temp file, fsync, rename). Read fresh on every call, because another
- * process may have rotated the refresh token since we last looked; conf is loaded only to write.
+ * The next version of the credential file, with its disk space already taken. Renewing a login
+ * spends the refresh token (single use, §2.6), so the space for its successor is claimed first:
+ * a full or read-only disk then fails before the token is spent, and the stored login survives.
+ */
+export interface Reservation {
+  /** Write `credentials` into the reserved space and rename it over the credential file. */
+  commit(credentials: StoredCredentials): Promise<void>
+  /** Give the space back (after a failure); a no-op once committed. */
+  cancel(): Promise<void>
+}
+
+/**
+ * The credential file: `credentials.json` in the profile's folder, mode 0600, written atomically
+ * (temp file, fsync, rename, as conf does). Read fresh on every call, because another process may
+ * have rotated the refresh token since we last looked.
  */
 export class CredentialStore {
-  private conf?: ConfStore
-
   constructor(readonly dir: string) {}
 
   get path(): string {
     return join(this.dir, `${FILE_NAME}.json`)
-  }
-
-  private async open(): Promise<ConfStore> {
-    if (this.conf) return this.conf
-    ensurePrivateDir(this.dir)
-    const {default: Conf} = await import('conf')
-    try {
-      this.conf = new Conf<Record<string, unknown>>({cwd: this.dir, configName: FILE_NAME, configFileMode: 0o600, projectName: 'alipan'})
-    } catch (error) {
-      throw corrupt(this.path, error)
-    }
-    return this.conf
   }
 
   async read(): Promise<StoredCredentials | undefined> {
@@ -86,16 +88,90 @@ export class CredentialStore {
     return credentials
   }
 
+  /**
+   * Claim the space the next write needs: a temp file beside the credential file, filled with
+   * spaces (no secret ever sits in it unclaimed) and synced, so the blocks are really allocated.
+   */
+  async reserve(): Promise<Reservation> {
+    const tmp = `${this.path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
+    let handle: FileHandle | undefined
+    try {
+      ensurePrivateDir(this.dir)
+      handle = await open(tmp, 'wx', 0o600)
+      await handle.write(Buffer.alloc(RESERVED_BYTES, 0x20), 0, RESERVED_BYTES, 0)
+      await handle.sync()
+    } catch (error) {
+      await handle?.close().catch(() => undefined)
+      await rm(tmp, {force: true}).catch(() => undefined)
+      throw unwritable(this.path, error)
+    }
+    const file = handle
+    let pending = true
+    const close = async () => {
+      if (!pending) return
+      pending = false
+      await file.close().catch(() => undefined)
+    }
+    return {
+      commit: async (credentials) => {
+        if (!pending) throw new Error('credential reservation already used')
+        // conf's format, so files written before and after read the same.
+        const text = Buffer.from(JSON.stringify(credentials, undefined, '\t'))
+        try {
+          // Overwriting blocks the file already has needs no new space; the rest is cut off.
+          await file.write(text, 0, text.length, 0)
+          await file.truncate(text.length)
+          await file.sync()
+          await close()
+          await renameReplacing(tmp, this.path)
+        } catch (error) {
+          await close()
+          await rm(tmp, {force: true}).catch(() => undefined)
+          throw unwritable(this.path, error)
+        }
+      },
+      cancel: async () => {
+        if (!pending) return
+        await close()
+        await rm(tmp, {force: true}).catch(() => undefined)
+      },
+    }
+  }
+
   async write(credentials: StoredCredentials): Promise<void> {
-    const conf = await this.open()
-    conf.store = {...credentials} as unknown as Record<string, unknown>
+    await (await this.reserve()).commit(credentials)
   }
 
   async clear(): Promise<boolean> {
     const existed = (await this.read().catch(() => undefined)) !== undefined
-    rmSync(this.path, {force: true})
+    try {
+      rmSync(this.path, {force: true})
+    } catch (error) {
+      throw asConfigFsError(error, this.path, 'removing')
+    }
     return existed
   }
+}
+
+/**
+ * rename() over the old file. Windows refuses it for a moment while another process has the file
+ * open (a concurrent read), so retry briefly there, as conf's `atomically` does.
+ */
+async function renameReplacing(from: string, to: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await rename(from, to)
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code
+      if (process.platform !== 'win32' || attempt >= 20 || !['EPERM', 'EACCES', 'EBUSY'].includes(code ?? '')) throw error
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+  }
+}
+
+/** A credential file that cannot be written is the user's to fix (exit 9), and says where. */
+function unwritable(path: string, error: unknown): unknown {
+  return asConfigFsError(error, path, 'saving the login to')
 }
 
 function corrupt(path: string, error: unknown): AlipanError {

@@ -5,7 +5,7 @@ import type {DriveInfoResponse, TokenResponse} from '../api/wire.js'
 import type {Environment} from '../env.js'
 import {AuthError} from '../errors.js'
 import {sleep} from '../time.js'
-import {type CredentialSource, type CredentialStore, type RenewalRoute, type StoredCredentials} from './credentials.js'
+import {type CredentialSource, type CredentialStore, type RenewalRoute, type Reservation, type StoredCredentials} from './credentials.js'
 import {withFileLock} from './lock.js'
 import {Session, lifetimeOf, redeemRefreshToken} from './session.js'
 
@@ -73,6 +73,8 @@ export interface SaveLoginOptions {
   tokens: TokenResponse
   route: RenewalRoute
   source: CredentialSource
+  /** Space claimed before the tokens were obtained (`store.reserve()`); else claimed now. */
+  reservation?: Reservation
 }
 
 /** Replace the stored login with a new one and learn who it belongs to. */
@@ -90,7 +92,12 @@ export async function saveLogin(options: SaveLoginOptions): Promise<{credentials
     source,
     updated_at: new Date(now).toISOString(),
   }
-  await withFileLock(store.path, () => store.write(credentials))
+  const reservation = options.reservation ?? (await store.reserve())
+  try {
+    await withFileLock(store.path, () => reservation.commit(credentials))
+  } finally {
+    await reservation.cancel()
+  }
   const session = new Session({store, client: options.client, env: {...options.env, refreshToken: undefined}, onlineUrl: options.onlineUrl})
   const previous = options.client.tokens
   options.client.tokens = session

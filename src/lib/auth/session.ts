@@ -4,7 +4,7 @@ import {onlineRenew, refreshWithApp} from '../api/oauth.js'
 import type {TokenResponse} from '../api/wire.js'
 import {debug} from '../debug.js'
 import type {Environment} from '../env.js'
-import {AlipanError, AuthError, ExitCode} from '../errors.js'
+import {AlipanError, AuthError, ExitCode, LocalFsError} from '../errors.js'
 import {isoTime} from '../time.js'
 import type {CredentialStore, RenewalRoute, StoredCredentials} from './credentials.js'
 import {decodeClaims, fingerprint} from './jwt.js'
@@ -75,13 +75,19 @@ export class Session implements TokenSource {
     const known = this.memo
     if (known && Object.entries(profile).every(([key, value]) => known[key as keyof StoredCredentials] === value)) return
     const {store} = this.options
-    await withFileLock(store.path, async () => {
-      const current = await store.read()
-      if (!current) return
-      const next = {...current, ...profile, updated_at: isoTime(this.now())}
-      await store.write(next)
-      this.memo = next
-    })
+    try {
+      await withFileLock(store.path, async () => {
+        const current = await store.read()
+        if (!current) return
+        const next = {...current, ...profile, updated_at: isoTime(this.now())}
+        await store.write(next)
+        this.memo = next
+      })
+    } catch (error) {
+      // Only a cache (it saves a getDriveInfo next time): a read-only config folder must not fail the command.
+      if (!(error instanceof LocalFsError)) throw error
+      debug('auth', `could not remember the user's drives: ${error.message}`)
+    }
   }
 
   private async refresh(rejected: string | undefined, signal?: AbortSignal): Promise<string> {
@@ -134,21 +140,30 @@ export class Session implements TokenSource {
 
   /** Must be called with the lock held. */
   private async renewAndStore(current: StoredCredentials, signal?: AbortSignal): Promise<string> {
-    debug('auth', `renewing the access token via the ${current.route.type} route`)
-    const tokens = await this.redeem(current.route, current.refresh_token, signal)
-    const lifetime = lifetimeOf(tokens, this.now())
-    const next: StoredCredentials = {
-      ...current,
-      refresh_token: tokens.refresh_token!,
-      access_token: tokens.access_token,
-      expires_at: this.now() + lifetime * 1000,
-      lifetime_sec: lifetime,
-      updated_at: isoTime(this.now()),
+    // The refresh token is single-use: claim the space for its successor before spending it, so
+    // a full or read-only disk fails here with the stored login intact, not after it is spent.
+    const reservation = await this.options.store.reserve().catch((error: unknown) => {
+      throw cannotRenew(error)
+    })
+    try {
+      debug('auth', `renewing the access token via the ${current.route.type} route`)
+      const tokens = await this.redeem(current.route, current.refresh_token, signal)
+      const lifetime = lifetimeOf(tokens, this.now())
+      const next: StoredCredentials = {
+        ...current,
+        refresh_token: tokens.refresh_token!,
+        access_token: tokens.access_token,
+        expires_at: this.now() + lifetime * 1000,
+        lifetime_sec: lifetime,
+        updated_at: isoTime(this.now()),
+      }
+      // The old refresh token is spent: the new one must be on disk before anything else happens.
+      await reservation.commit(next)
+      this.memo = next
+      return next.access_token!
+    } finally {
+      await reservation.cancel()
     }
-    // The old refresh token is spent: the new one must be on disk before anything else happens.
-    await this.options.store.write(next)
-    this.memo = next
-    return next.access_token!
   }
 
   private redeem(route: RenewalRoute, refreshToken: string, signal?: AbortSignal): Promise<TokenResponse> {
@@ -238,6 +253,17 @@ const OTHER_CAUSES = new Set(['RefreshTokenExpired', 'RefreshTokenInvalid', 'Inv
 function isSpentByLostAnswer(error: unknown): boolean {
   const answer = apiErrorBehind(error)
   return isRefusal(error) && answer !== undefined && answer.afterLostAnswer && !OTHER_CAUSES.has(answer.apiCode)
+}
+
+/** The store cannot take a renewed login: nothing was spent, and the message says so. */
+function cannotRenew(error: unknown): unknown {
+  if (!(error instanceof LocalFsError)) return error
+  return new LocalFsError(`Cannot renew the login: ${error.message[0].toLowerCase()}${error.message.slice(1)}`, {
+    code: error.code,
+    path: error.path,
+    hint: `${error.hint}; the stored refresh token was not spent, so the login works again once that is fixed`,
+    cause: error,
+  })
 }
 
 /** The service said no to the token itself (as opposed to a network or rate problem). */

@@ -1,10 +1,11 @@
-import {mkdir, stat} from 'node:fs/promises'
+import {stat} from 'node:fs/promises'
 import {dirname, resolve, sep} from 'node:path'
 import type {Writable} from 'node:stream'
 
 import type {Drive, RemoteEntry} from '../drive/drive.js'
 import {remotePathArg} from '../drive/remote-path.js'
 import {AlipanError, ConflictError, UsageError, asLocalFsError} from '../errors.js'
+import {makeDir} from '../local-dirs.js'
 import type {BandwidthLimiter} from '../transfer/bandwidth.js'
 import {sha1File} from '../transfer/hashing.js'
 import {DOWNLOAD_SLOTS, type LivpFormat, downloadToFile, downloadToStream, isLivePhoto, livpLocalName} from '../transfer/download.js'
@@ -84,7 +85,7 @@ export async function get(drive: Drive, options: GetOptions): Promise<GetResult[
   } else {
     if (!options.recursive) throw new UsageError(`${entry.path} is a folder.`, {hint: 'use -r to download folders'})
     const root = await folderDestination(entry, options.local)
-    await localWrite(root, 'creating', () => mkdir(root, {recursive: true}))
+    await makeDir(root)
     refused.push(...(await collect(drive, entry, root, jobs, options)))
   }
 
@@ -98,7 +99,7 @@ export async function get(drive: Drive, options: GetOptions): Promise<GetResult[
           return {...result, skipped: true, reason: skip}
         }
       }
-      await localWrite(dirname(job.local), 'creating', () => mkdir(dirname(job.local), {recursive: true}))
+      await makeDir(dirname(job.local))
       options.events?.start?.(job.entry.path, job.entry.size)
       const downloaded = await downloadToFile(job.entry, job.local, {...base, onProgress: (p) => options.events?.progress?.(job.entry.path, p)})
       options.events?.done?.(job.entry.path, {size: downloaded.bytes, rapid: false, bytes: downloaded.bytes - downloaded.resumedFrom, resumedBytes: downloaded.resumedFrom})
@@ -163,7 +164,7 @@ async function collect(drive: Drive, folder: RemoteEntry, root: string, jobs: Jo
       continue
     }
     try {
-      await localWrite(local, 'creating', () => mkdir(local, {recursive: true}))
+      await makeDir(local)
     } catch (error) {
       if (!(error instanceof AlipanError) || isFatal(error)) throw error
       brokenFolders.push(node.rel)
@@ -171,15 +172,6 @@ async function collect(drive: Drive, folder: RemoteEntry, root: string, jobs: Jo
     }
   }
   return failed
-}
-
-/** A local write, its file-system errors turned into one-line messages naming the path (exit 9). */
-async function localWrite<T>(path: string, action: string, work: () => Promise<T>): Promise<T> {
-  try {
-    return await work()
-  } catch (error) {
-    throw asLocalFsError(error, path, action)
-  }
 }
 
 /** A local file is in the way: skip (saying whether it matches), overwrite, or fail. */

@@ -1,5 +1,5 @@
-import {createWriteStream} from 'node:fs'
-import {mkdtemp, rm, stat} from 'node:fs/promises'
+import {createWriteStream, fstat} from 'node:fs'
+import {mkdtemp, rm, stat, statfs} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {basename, join, resolve} from 'node:path'
 import type {Readable} from 'node:stream'
@@ -9,7 +9,8 @@ import {trashFile} from '../api/files.js'
 import type {CheckNameMode} from '../api/wire.js'
 import type {Drive, RemoteEntry} from '../drive/drive.js'
 import {endsWithSlash, joinRemotePath, normalizeRemotePath, parentAndName, remotePathArg} from '../drive/remote-path.js'
-import {AlipanError, ConflictError, ExitCode, UsageError, asLocalFsError} from '../errors.js'
+import {AlipanError, ConflictError, ExitCode, LocalFsError, UsageError, asLocalFsError, localFsCode} from '../errors.js'
+import {humanSize} from '../output/format.js'
 import {sha1File} from '../transfer/hashing.js'
 import type {BandwidthLimiter} from '../transfer/bandwidth.js'
 import type {ResumeStore} from '../transfer/resume-state.js'
@@ -301,16 +302,53 @@ async function putStdin(drive: Drive, options: PutOptions): Promise<PutResult> {
     options.events?.done?.(remote, {size: Number(outcome.file.size ?? outcome.bytesSent), rapid: false, bytes: outcome.bytesSent, resumedParts: 0})
     return {path: '-', remote_path: joinRemotePath(folder, outcome.file.name), file_id: outcome.file.file_id, size: Number(outcome.file.size ?? outcome.bytesSent), content_hash: outcome.file.content_hash?.toUpperCase() ?? null, rapid: false, skipped: false, bytes_sent: outcome.bytesSent}
   }
-  const dir = await mkdtemp(join(tmpdir(), 'alipan-stdin-'))
+  await checkSpoolRoom(stdin)
+  const dir = await mkdtemp(join(tmpdir(), 'alipan-stdin-')).catch((error: unknown) => {
+    throw spoolFailure(error, tmpdir(), 0)
+  })
   const spool = join(dir, name.replace(/[\\/]/g, '_') || 'stdin')
   try {
-    await pipeline(stdin, createWriteStream(spool, {mode: 0o600}), {signal: options.signal})
+    await pipeline(stdin, createWriteStream(spool, {mode: 0o600}), {signal: options.signal}).catch(async (error: unknown) => {
+      throw spoolFailure(error, tmpdir(), (await stat(spool).catch(() => undefined))?.size ?? 0)
+    })
     const [result] = await put(drive, {...options, sources: [spool], remote, resume: undefined})
     if (result.error) throw new AlipanError(result.error.message, 1, {code: result.error.code})
     return {...result, path: '-'}
   } finally {
     await rm(dir, {recursive: true, force: true})
   }
+}
+
+/**
+ * Rapid upload needs the whole of stdin in a temp file first. When stdin is a regular file
+ * (`< file`) its size is known: say at once whether TMPDIR can hold it, before reading a byte.
+ */
+async function checkSpoolRoom(stdin: Readable): Promise<void> {
+  const fd = (stdin as {fd?: unknown}).fd
+  if (typeof fd !== 'number') return
+  const size = await new Promise<number | undefined>((resolve) => fstat(fd, (error, info) => resolve(!error && info.isFile() ? info.size : undefined)))
+  if (size === undefined) return
+  const room = await statfs(tmpdir()).then((info) => info.bavail * info.bsize, () => undefined)
+  if (room === undefined || room >= size) return
+  throw new LocalFsError(`Standard input (${humanSize(size)}) does not fit in the temp folder ${tmpdir()} (${humanSize(room)} free).`, {
+    code: 'ENOSPC',
+    path: tmpdir(),
+    hint: spoolHint(tmpdir(), {bytes: size, exact: true}),
+  })
+}
+
+/** A spool that could not be written: the user's to fix (exit 9), with the two ways out. */
+function spoolFailure(error: unknown, dir: string, written: number): unknown {
+  const full = ['ENOSPC', 'EDQUOT'].includes(localFsCode(error) ?? '')
+  const local = asLocalFsError(error, dir, 'spooling standard input to', spoolHint(dir, full ? {bytes: written, exact: false} : undefined))
+  if (!(local instanceof LocalFsError) || !full) return local
+  return new LocalFsError(local.message.replace(' failed:', ` failed after ${humanSize(written)}:`), {code: local.code, path: dir, hint: local.hint, cause: error})
+}
+
+/** With `need`: the temp folder is too small (`exact` when stdin's size is known). Without: it is not writable. */
+function spoolHint(dir: string, need?: {bytes: number; exact: boolean}): string {
+  const fix = need ? `it needs ${need.exact ? '' : 'more than '}${humanSize(need.bytes)} free in ${dir}: free some, or point TMPDIR at a bigger disk` : 'point TMPDIR at a writable folder'
+  return `rapid upload keeps standard input in a temp file first; ${fix}, or stream it with --no-rapid, which needs no temp file`
 }
 
 async function localStat(path: string) {

@@ -1,7 +1,7 @@
 import {writev} from 'node:fs'
 import type {IncomingMessage} from 'node:http'
 
-import {AlipanError, ExitCode, asLocalFsError} from '../errors.js'
+import {AlipanError, ExitCode, asLocalFsError, localFsCode} from '../errors.js'
 import type {BandwidthLimiter} from './bandwidth.js'
 
 /**
@@ -39,7 +39,8 @@ export class WriteFailure extends Error {
 
 /** A failed write: a full or read-only disk is the user's to fix (exit 9); anything else is unexpected. */
 export function writeFailure(error: unknown, path: string | undefined): AlipanError {
-  const local = asLocalFsError(error, path)
+  const full = ['ENOSPC', 'EDQUOT'].includes(localFsCode(error) ?? '')
+  const local = asLocalFsError(error, path, 'writing', full ? 'free some space there and run the same command again: it resumes from that .part file' : undefined)
   if (local instanceof AlipanError) return local
   return new AlipanError(`Writing${path ? ` ${path}` : ''} failed: ${(error as Error).message}`, ExitCode.unexpected, {code: (error as {code?: string}).code ?? 'WriteFailed', cause: error})
 }

@@ -1,6 +1,8 @@
 import {createHash} from 'node:crypto'
-import {mkdir, readFile, readdir, rename, rm, stat, writeFile} from 'node:fs/promises'
+import {readFile, readdir, rename, rm, stat, writeFile} from 'node:fs/promises'
 import {join, resolve} from 'node:path'
+
+import {makeDir} from '../local-dirs.js'
 
 /**
  * Where an interrupted multipart upload left off, so that re-running the same `put` continues
@@ -68,7 +70,7 @@ export class ResumeStore {
   }
 
   async save(key: UploadKey, state: UploadState): Promise<void> {
-    await mkdir(this.dir, {recursive: true, mode: 0o700})
+    await makeDir(this.dir, 0o700)
     const path = this.file(key)
     const tmp = `${path}.${process.pid}.tmp`
     await writeFile(tmp, JSON.stringify(state), {mode: 0o600})
