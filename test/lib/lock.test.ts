@@ -90,12 +90,13 @@ describe('credential lock', () => {
         order.push(`${name} out`)
       })
     await Promise.all([turn('a'), turn('b')])
-    assert.deepEqual(order, ['a in', 'a out', 'b in', 'b out'])
+    // Either may go first (whichever makes the lock folder first); they must not overlap.
+    const [first, second] = order[0] === 'a in' ? ['a', 'b'] : ['b', 'a']
+    assert.deepEqual(order, [`${first} in`, `${first} out`, `${second} in`, `${second} out`])
 
     // A lock left by a dead process whose pid the system has since given to us.
     const planted = fresh()
-    const first = withFileLock(planted, async () => JSON.parse(readFileSync(join(`${planted}.lock`, 'owner'), 'utf8')) as {host: string})
-    const {host} = await first
+    const {host} = await withFileLock(planted, async () => JSON.parse(readFileSync(join(`${planted}.lock`, 'owner'), 'utf8')) as {host: string})
     mkdirSync(`${planted}.lock`)
     writeFileSync(join(`${planted}.lock`, 'owner'), JSON.stringify({pid: process.pid, host, id: 'earlier'}))
     assert.ok((await timeToLock(planted)) < 1000)
