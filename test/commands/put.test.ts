@@ -187,6 +187,10 @@ describe('put', () => {
     assert.equal(empty.exitCode, 0, empty.stderr)
     assert.equal(f.emu.fs().read('/stdin/empty.txt').length, 0)
     assert.equal((await f.spawn(['put', '-', '/stdin/'])).status, 2, 'stdin needs a file name')
+    // A clash through the spool keeps its own exit code and is reported once.
+    const clash = await f.spawn(['put', '-', '/stdin/spooled.txt'], {input: 'again'})
+    assert.equal(clash.status, 6, clash.stderr)
+    assert.equal(clash.stderr.match(/already exists/g)?.length, 1, clash.stderr)
   })
 
   it('a connection dropped mid-part is retried and the file still verifies', async () => {

@@ -311,8 +311,11 @@ async function putStdin(drive: Drive, options: PutOptions): Promise<PutResult> {
     await pipeline(stdin, createWriteStream(spool, {mode: 0o600}), {signal: options.signal}).catch(async (error: unknown) => {
       throw spoolFailure(error, tmpdir(), (await stat(spool).catch(() => undefined))?.size ?? 0)
     })
-    const [result] = await put(drive, {...options, sources: [spool], remote, resume: undefined})
-    if (result.error) throw new AlipanError(result.error.message, 1, {code: result.error.code})
+    // One file: its failure is the command's, with its own exit code (a clash is 6, not 1).
+    let failure: AlipanError | undefined
+    const events = {...options.events, fail: (label: string, error: AlipanError) => ((failure = error), options.events?.dismiss?.(label))}
+    const [result] = await put(drive, {...options, sources: [spool], remote, resume: undefined, events})
+    if (result.error) throw failure ?? new AlipanError(result.error.message, 1, {code: result.error.code})
     return {...result, path: '-'}
   } finally {
     await rm(dir, {recursive: true, force: true})
