@@ -190,3 +190,22 @@ export function runInPty(args: string[], env: Record<string, string | undefined>
     })
   })
 }
+
+/** Issue 11's two kinds of trouble for a write endpoint (`openFile/<endpoint>`). */
+export type FaultKind = 'fails twice' | 'loses its answer'
+
+/**
+ * `fails twice`: the next two calls answer 500, then 502 (plain text), doing nothing;
+ * `loses its answer`: the next call is carried out and its connection dropped instead of answered.
+ */
+export function injectWriteFault(emu: Emulator, kind: FaultKind, endpoint: string): void {
+  const path = `/adrive/v1.0/openFile/${endpoint}`
+  if (kind === 'loses its answer') return emu.faults.loseAnswer({path})
+  emu.faults.inject({path, status: 500, code: 'InternalError'})
+  emu.faults.inject({path, status: 502, body: 'Bad Gateway'})
+}
+
+/** Did a call to `openFile/<endpoint>` meet its injected fault? (So a test cannot pass without it.) */
+export function metWriteFault(emu: Emulator, endpoint: string): boolean {
+  return emu.log.some((e) => e.path === `/adrive/v1.0/openFile/${endpoint}` && (e.status >= 500 || e.code === 'AnswerLost'))
+}

@@ -4,11 +4,10 @@ import {after, before, beforeEach, describe, it} from 'node:test'
 import type {MkdirResult} from '../../src/lib/manage/mkdir.js'
 import type {MoveCopyResult} from '../../src/lib/manage/move-copy.js'
 import type {RemoveResult} from '../../src/lib/manage/remove.js'
-import {type Fixture, setup} from '../support.js'
+import {type FaultKind, type Fixture, injectWriteFault, metWriteFault, setup} from '../support.js'
 import '../helpers.js'
 
-const API = '/adrive/v1.0/openFile'
-type Kind = 'fails twice' | 'loses its answer'
+type Kind = FaultKind
 const KINDS: Kind[] = ['fails twice', 'loses its answer']
 
 /**
@@ -30,13 +29,8 @@ describe('mkdir, rm, mv, cp on a flaky service', () => {
     f.emu.resetCounters()
   })
 
-  const fault = (kind: Kind, endpoint: string) => {
-    const path = `${API}/${endpoint}`
-    if (kind === 'loses its answer') return f.emu.faults.loseAnswer({path})
-    f.emu.faults.inject({path, status: 500, code: 'InternalError'})
-    f.emu.faults.inject({path, status: 502, body: 'Bad Gateway'})
-  }
-  const faulted = (endpoint: string) => f.emu.log.some((e) => e.path === `${API}/${endpoint}` && (e.status >= 500 || e.code === 'AnswerLost'))
+  const fault = (kind: FaultKind, endpoint: string) => injectWriteFault(f.emu, kind, endpoint)
+  const faulted = (endpoint: string) => metWriteFault(f.emu, endpoint)
   const names = (folder: string) => f.emu.fs().list(folder).map((e) => String(e.name)).sort()
   const trashedIds = () => f.emu.fs().trashed().map((t) => t.file_id)
   const idOf = (path: string) => String(f.emu.fs().get(path)?.file_id)

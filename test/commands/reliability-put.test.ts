@@ -4,11 +4,10 @@ import {join} from 'node:path'
 import {after, before, beforeEach, describe, it} from 'node:test'
 
 import type {PutResult} from '../../src/lib/files/put.js'
-import {type Fixture, pattern, setup} from '../support.js'
+import {type FaultKind, type Fixture, injectWriteFault, metWriteFault, pattern, setup} from '../support.js'
 import '../helpers.js'
 
 const KiB = 1024
-const API = '/adrive/v1.0/openFile'
 
 /**
  * Issue 11: `put` on a flaky service. Every write endpoint an upload uses either answers 500 and
@@ -39,15 +38,10 @@ describe('put on a flaky service', () => {
     return {...r, results: r.stdout.trim().startsWith('[') ? (JSON.parse(r.stdout) as PutResult[]) : []}
   }
   /** `500 or 502 twice`, or `the call is carried out and its answer lost once`. */
-  const fault = (kind: 'fails twice' | 'loses its answer', endpoint: string) => {
-    const path = `${API}/${endpoint}`
-    if (kind === 'loses its answer') return f.emu.faults.loseAnswer({path})
-    f.emu.faults.inject({path, status: 500, code: 'InternalError'})
-    f.emu.faults.inject({path, status: 502, body: 'Bad Gateway'})
-  }
+  const fault = (kind: FaultKind, endpoint: string) => injectWriteFault(f.emu, kind, endpoint)
   const names = (folder: string) => f.emu.fs().list(folder).map((e) => String(e.name)).sort()
   const trashedIds = () => f.emu.fs().trashed().map((t) => t.file_id)
-  const faulted = (endpoint: string) => f.emu.log.some((e) => e.path === `${API}/${endpoint}` && (e.status >= 500 || e.code === 'AnswerLost'))
+  const faulted = (endpoint: string) => metWriteFault(f.emu, endpoint)
 
   const uploads: Array<{what: string; data: () => Buffer; args: string[]; endpoints: string[]}> = [
     {what: 'a small new file', data: () => pattern(5 * KiB, 11 + n), args: [], endpoints: ['create', 'complete']},

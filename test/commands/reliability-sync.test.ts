@@ -4,7 +4,7 @@ import {join} from 'node:path'
 import {after, before, beforeEach, describe, it} from 'node:test'
 
 import type {SyncResult} from '../../src/lib/sync/sync.js'
-import {type Fixture, pattern, setup} from '../support.js'
+import {type FaultKind, type Fixture, injectWriteFault, metWriteFault, pattern, setup} from '../support.js'
 import '../helpers.js'
 
 const KiB = 1024
@@ -29,13 +29,8 @@ describe('sync on a flaky service', () => {
     f.emu.resetCounters()
   })
 
-  const fault = (kind: 'fails twice' | 'loses its answer', endpoint: string) => {
-    const path = `${API}/${endpoint}`
-    if (kind === 'loses its answer') return f.emu.faults.loseAnswer({path})
-    f.emu.faults.inject({path, status: 500, code: 'InternalError'})
-    f.emu.faults.inject({path, status: 502, body: 'Bad Gateway'})
-  }
-  const faulted = (endpoint: string) => f.emu.log.some((e) => e.path === `${API}/${endpoint}` && (e.status >= 500 || e.code === 'AnswerLost'))
+  const fault = (kind: FaultKind, endpoint: string) => injectWriteFault(f.emu, kind, endpoint)
+  const faulted = (endpoint: string) => metWriteFault(f.emu, endpoint)
   /** Every entry under `folder`, as `path` or `path/` for folders. */
   const tree = (folder: string): string[] =>
     f.emu
