@@ -158,7 +158,10 @@ export async function sync(drive: Drive, options: SyncOptions): Promise<SyncRun>
     },
     onFail: (action, error) => options.events?.fail?.(`${action.action} ${action.rel}`, error),
   })
-  const actions = run.outcomes.map((o) => describe(o.action, o.error))
+  // In plan order (transfers finish in any order), so a run reads like its dry run.
+  const order = new Map(thePlan.actions.map((a, i) => [a, i]))
+  const outcomes = [...run.outcomes].sort((a, b) => (order.get(a.action) ?? 0) - (order.get(b.action) ?? 0))
+  const actions = outcomes.map((o) => describe(o.action, o.error))
   const summary = {...tally(thePlan, actions, failures.length), bytes: run.outcomes.reduce((n, o) => n + o.bytes, 0), held_back: run.heldBack.length}
   return {
     result: {dry_run: false, ...base, actions, summary, ...(run.holdReason ? {held_back_reason: run.holdReason.message} : {})},
