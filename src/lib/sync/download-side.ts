@@ -1,8 +1,9 @@
-import {cp, mkdir, rename, rm, stat, utimes} from 'node:fs/promises'
+import {cp, rename, rm, stat, utimes} from 'node:fs/promises'
 import {dirname, extname} from 'node:path'
 
 import type {Drive} from '../drive/drive.js'
 import {asLocalFsError} from '../errors.js'
+import {makeDir} from '../local-dirs.js'
 import type {TransferEvents} from '../files/events.js'
 import {type LivpFormat, downloadToFile} from '../transfer/download.js'
 import {localPathUnder} from '../transfer/local-names.js'
@@ -38,16 +39,13 @@ export function downloadSide(options: DownloadSideOptions): SideOps {
     const path = localPath(rel)
     if (!options.backupDir) return local(path, 'deleting', () => rm(path, {recursive: true, force: true}))
     const target = await freeName(localPathUnder(options.backupDir, rel.split('/')))
-    await local(target, 'moving to the backup folder', async () => {
-      await mkdir(dirname(target), {recursive: true})
-      await moveAcrossDevices(path, target)
-    })
+    await makeDir(dirname(target))
+    await local(target, 'moving to the backup folder', () => moveAcrossDevices(path, target))
   }
 
   return {
     async makeFolder(action) {
-      const path = localPath(action.rel)
-      await local(path, 'creating', () => mkdir(path, {recursive: true}))
+      await makeDir(localPath(action.rel))
     },
 
     async transfer(action) {

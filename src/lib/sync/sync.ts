@@ -1,4 +1,4 @@
-import {mkdir, stat} from 'node:fs/promises'
+import {stat} from 'node:fs/promises'
 import {resolve} from 'node:path'
 
 import type {Drive, RemoteEntry} from '../drive/drive.js'
@@ -8,6 +8,8 @@ import type {CompareMode} from '../files/compare.js'
 import type {TransferEvents} from '../files/events.js'
 import {type FilterRules, buildFilter} from '../files/filter.js'
 import {walkLocal} from '../files/local-walk.js'
+import {localFailure} from '../files/put.js'
+import {makeDir} from '../local-dirs.js'
 import {runPool} from '../files/pool.js'
 import {walkRemote} from '../files/remote-walk.js'
 import {type Tree, type WalkFailure, countFiles, emptyTree, isWithin} from '../files/tree.js'
@@ -227,9 +229,7 @@ async function openDownload(drive: Drive, options: SyncOptions): Promise<Sides> 
     remoteRoot,
     backupDir,
     ensureLocalRoot: async () => {
-      await mkdir(localRoot, {recursive: true}).catch((error: unknown) => {
-        throw asLocalFsError(error, localRoot, 'creating')
-      })
+      await makeDir(localRoot)
       return localRoot
     },
   }
@@ -265,7 +265,8 @@ async function hashLocalFiles(localTree: Tree, rels: string[], failures: WalkFai
       hashes.set(rel, await sha1File(node.path!, node.size, {signal: options.signal, onBytes: (n) => options.events?.progress?.(label, {phase: 'hash', done: (done += n), total: node.size})}))
     } catch (error) {
       if (isAbortError(error)) throw error
-      const local = asLocalFsError(error, node.path, 'reading')
+      // Gone since the walk, or unreadable: that file fails alone, as in put.
+      const local = localFailure(error, node.path!)
       const failure = local instanceof AlipanError ? local : new AlipanError(`Reading ${node.path} failed: ${(error as Error).message}`, ExitCode.unexpected, {cause: error})
       failures.push({rel, error: failure})
       options.events?.failed?.(rel, failure)
