@@ -30,6 +30,7 @@ import {
   encryptedSize,
   formatCryptSection,
   headerNonce,
+  loadNameEncoding,
   loadSecretbox,
   nonceForBlock,
   obscure,
@@ -191,7 +192,7 @@ describe('crypt file contents', async () => {
         const whole = encryptAll(box!, key, plain, COUNTING_NONCE)
         assert.equal(whole.length, encryptedSize(size))
         for (const chunk of [1, 7, 65535, 65536, 65537, 300_000]) {
-          if (chunk === 1 && size > 70_000) continue
+          if (chunk === 1 && size !== 65537) continue // byte by byte across one block edge is enough
           assert.deepEqual(encryptAll(box!, key, plain, COUNTING_NONCE, chunk), whole, `encrypt ${size} in ${chunk}s`)
           assert.deepEqual(decryptAll(box!, key, whole, {}, chunk), plain, `decrypt ${size} in ${chunk}s`)
         }
@@ -340,10 +341,11 @@ describe('crypt failures: typed, named, exit 10', async () => {
 
 describe('crypt names', () => {
   const cipher = (mode: 'standard' | 'obfuscate' | 'off', encoding: 'base32' | 'base64' | 'base32768' = 'base32', encryptDirectories = true, suffix?: string) =>
-    new NameCipher(ZERO_KEYS, {mode, encoding, encryptDirectories, suffix})
+    NameCipher.create(ZERO_KEYS, {mode, encoding, encryptDirectories, suffix})
   const digits = ['1', '12', '123', '1234', '12345', '123456', '1234567', '12345678', '123456789', '1234567890', '12345678901', '123456789012', '1234567890123', '12345678901234', '123456789012345', '1234567890123456']
 
-  it("encodings: rclone's base32 / base64 / base32768 vectors, both ways", () => {
+  it("encodings: rclone's base32 / base64 / base32768 vectors, both ways", async () => {
+    await loadNameEncoding('base32768')
     const vectors = {
       base32: ['64', '64p0', '64p36', '64p36d0', '64p36d1l', '64p36d1l6o', '64p36d1l6org', '64p36d1l6orjg', '64p36d1l6orjge8', '64p36d1l6orjge9g', '64p36d1l6orjge9g64', '64p36d1l6orjge9g64p0', '64p36d1l6orjge9g64p36', '64p36d1l6orjge9g64p36d0', '64p36d1l6orjge9g64p36d1l', '64p36d1l6orjge9g64p36d1l6o'],
       base64: ['MQ', 'MTI', 'MTIz', 'MTIzNA', 'MTIzNDU', 'MTIzNDU2', 'MTIzNDU2Nw', 'MTIzNDU2Nzg', 'MTIzNDU2Nzg5', 'MTIzNDU2Nzg5MA', 'MTIzNDU2Nzg5MDE', 'MTIzNDU2Nzg5MDEy', 'MTIzNDU2Nzg5MDEyMw', 'MTIzNDU2Nzg5MDEyMzQ', 'MTIzNDU2Nzg5MDEyMzQ1', 'MTIzNDU2Nzg5MDEyMzQ1Ng'],
@@ -362,26 +364,26 @@ describe('crypt names', () => {
     for (const bad of ['㼿c', '!']) assert.throws(() => decodeName(bad, 'base32768'))
   })
 
-  it("standard segments: rclone's vectors in all three encodings, and back", () => {
+  it("standard segments: rclone's vectors in all three encodings, and back", async () => {
     const vectors = {
       base32: ['p0e52nreeaj0a5ea7s64m4j72s', 'l42g6771hnv3an9cgc8cr2n1ng', 'qgm4avr35m5loi1th53ato71v0', '8ivr2e9plj3c3esisjpdisikos', 'rh9vu63q3o29eqmj4bg6gg7s44', 'bn717l3alepn75b2fb2ejmi4b4', 'n6bo9jmb1qe3b1ogtj5qkf19k8', 'u9t24j7uaq94dh5q53m3s4t9ok', '37hn305g6j12d1g0kkrl7ekbs4', 'ot8d91eplaglb62k2b1trm2qv0', 'h168vvrgb53qnrtvvmb378qrcs', 's3hsdf9e29ithrqbjqu01t8q2s', 'cf3jimlv1q2oc553mv7s3mh3eo', 'moq0uqdlqrblrc5pa5u5c7hq9g', 'eeam3li4rnommi3a762h5n7meg', 'mijbj0frqf6ms7frcr6bd9h0env53jv96pjaaoirk7forcgpt70g'],
       base64: ['yBxRX25ypgUVyj8MSxJnFw', 'qQUDHOGN_jVdLIMQzYrhvA', '1CxFf2Mti1xIPYlGruDh-A', 'RL-xOTmsxsG7kuTy2XJUxw', '3FP_GHoeBJdq0yLgaED8IQ', 'Xc4T1Gqrs3OVYnrE6dpEWQ', 'uZeEzssOnDWHEOzLqjwpog', '8noiTP5WkkbEuijsPhOpxQ', 'GeNxgLA0wiaGAKU3U7qL4Q', 'x1DUhdmqoVWYVBLD3dha-A', 'iEyP_3BZR6vvv_2WM6NbZw', '4OPGvS4SZdjvS568APUaFw', 'Y8c5Wr8OhYYUo7fPwdojdg', 'tjQPabXW112wuVF8Vh46TA', 'c5Vh1kTd8WtIajmFEtz2dA', 'tKa5gfvTzW4d-2bMtqYgdf5Rz-k2ZqViW6HfjbIZ6cE'],
       base32768: ['詮㪗鐮僀伎作㻖㢧⪟', '竢朧䉱虃光塬䟛⣡蓟', '遶㞟鋅缕袡鲅ⵝ蝁ꌟ', '䢟銮䵵狌㐜燳谒颴詟', '钉Ꞇ㖃蚩憶狫朰杜㜿', '啇ᚵⵕ憗䋫➫➓肤卟', '茫螓翁連劘樓㶔抉矟', '龝☳䘊辄岅較络㧩襟', 'ⲱ苀㱆犂媐Ꮤ锇惫靟', '計宁憕偵匢皫╛纺ꌟ', '檆䨿鑫㪺藝ꡖ勇䦛婟', '雑頏䰂䲝淚哚鹡魺⪟', '塃璶繁躸圅㔟䗃肃懟', '腺ᕚ崚鏕鏥讥鼌䑺䲿', '怪绕滻蕶肣但⠥荖惟', '肳哀旚挶靏鏻㾭䱠慟㪳ꏆ賊兲铧敻塹魀ʟ'],
     } as const
     for (const [encoding, expected] of Object.entries(vectors) as Array<[keyof typeof vectors, readonly string[]]>) {
-      const names = cipher('standard', encoding)
+      const names = await cipher('standard', encoding)
       assert.equal(names.encryptSegment(''), '')
       digits.forEach((plain, i) => {
         assert.equal(names.encryptSegment(plain), expected[i], `${encoding} ${plain}`)
         assert.equal(names.decryptSegment(expected[i]), plain)
       })
     }
-    assert.equal(cipher('standard').decryptSegment('P0E52NREEAJ0A5EA7S64M4J72S'), '1', 'upper-cased by a drive, still decrypts')
+    assert.equal((await cipher('standard')).decryptSegment('P0E52NREEAJ0A5EA7S64M4J72S'), '1', 'upper-cased by a drive, still decrypts')
   })
 
-  it('paths with and without directory-name encryption; version suffixes stay in clear', () => {
-    const on = cipher('standard')
-    const off = cipher('standard', 'base32', false)
+  it('paths with and without directory-name encryption; version suffixes stay in clear', async () => {
+    const on = await cipher('standard')
+    const off = await cipher('standard', 'base32', false)
     const [a, b, c] = ['p0e52nreeaj0a5ea7s64m4j72s', 'l42g6771hnv3an9cgc8cr2n1ng', 'qgm4avr35m5loi1th53ato71v0']
     assert.equal(on.encryptFilePath('1/12/123'), `${a}/${b}/${c}`)
     assert.equal(off.encryptFilePath('1/12/123'), `1/12/${c}`)
@@ -397,41 +399,41 @@ describe('crypt names', () => {
     assert.doesNotMatch(on.encryptFilePath('x-v2001-02-30-040506-123.txt'), /-v2001/)
     assert.doesNotMatch(on.encryptFilePath('x-v2001-02-03-240506-123'), /-v2001/)
     // A dot-file's version sits before no extension (rclone's splitExt).
-    assert.match(cipher('obfuscate').encryptFilePath('.potato-v2001-02-03-040506-123'), /^\d+\.-v2001-02-03-040506-123\./)
+    assert.match((await cipher('obfuscate')).encryptFilePath('.potato-v2001-02-03-040506-123'), /^\d+\.-v2001-02-03-040506-123\./)
     assert.throws(() => on.decryptFilePath(`${a}/1`), (error: unknown) => error instanceof CryptError && error.code === 'CryptBadName')
   })
 
-  it("obfuscate: rclone's vectors, quoting, and round trips", () => {
-    const names = cipher('obfuscate')
+  it("obfuscate: rclone's vectors, quoting, and round trips", async () => {
+    const names = await cipher('obfuscate')
     assert.equal(names.encryptFilePath('1/12/123/!hello'), '49.6/99.23/150.890/53.!!lipps')
     assert.equal(names.encryptFilePath('1/12/123/!hello-v2001-02-03-040506-123'), '49.6/99.23/150.890/53-v2001-02-03-040506-123.!!lipps')
     assert.equal(names.encryptFilePath('1/12/123/hello-v2001-02-03-040506-123.txt'), '49.6/99.23/150.890/162.uryyB-v2001-02-03-040506-123.GKG')
     assert.equal(names.encryptFilePath('\u00a1'), '161.\u00e4')
     assert.equal(names.encryptFilePath('\u03a0'), '160.\u03c2')
-    assert.equal(cipher('obfuscate', 'base32', false).encryptFilePath('1/12/123/!hello'), '1/12/123/53.!!lipps')
+    assert.equal((await cipher('obfuscate', 'base32', false)).encryptFilePath('1/12/123/!hello'), '1/12/123/53.!!lipps')
     assert.equal(names.decryptFilePath('!.hello'), 'hello')
     assert.equal(names.decryptFilePath('161.\u00e4'), '\u00a1')
-    assert.equal(cipher('obfuscate', 'base32', false).decryptFilePath('1/12/123/53-v2001-02-03-040506-123.!!lipps'), '1/12/123/!hello-v2001-02-03-040506-123')
+    assert.equal((await cipher('obfuscate', 'base32', false)).decryptFilePath('1/12/123/53-v2001-02-03-040506-123.!!lipps'), '1/12/123/!hello-v2001-02-03-040506-123')
     assert.throws(() => names.decryptFilePath('hello'), CryptError)
     for (const plain of ['1/2/3/4/!hello\u03a0', 'Avatar The Last Airbender', 'Ünïcødé 日本語 😀.txt', 'a\ud800b']) {
       assert.equal(names.decryptFilePath(names.encryptFilePath(plain)), plain, plain)
     }
   })
 
-  it('off: plain names plus a suffix on files; folders unchanged', () => {
-    const names = cipher('off')
+  it('off: plain names plus a suffix on files; folders unchanged', async () => {
+    const names = await cipher('off')
     assert.equal(names.encryptFilePath('1/12/123'), '1/12/123.bin')
     assert.equal(names.encryptDirPath('1/12/123'), '1/12/123')
     assert.equal(names.decryptFilePath('1/12/123.bin'), '1/12/123')
     assert.equal(names.decryptFilePath('1/12/123-v2001-02-03-040506-123.bin'), '1/12/123-v2001-02-03-040506-123')
     assert.equal(names.decryptDirPath('1/12/123.bin'), '1/12/123.bin')
     for (const bad of ['1/12/123.bix', '.bin']) assert.throws(() => names.decryptFilePath(bad), CryptError)
-    assert.equal(cipher('off', 'base32', true, '.jpg').decryptFilePath('1/12/123.jpg'), '1/12/123')
-    assert.equal(cipher('off', 'base32', true, 'none').encryptFilePath('1/12/123'), '1/12/123')
+    assert.equal((await cipher('off', 'base32', true, '.jpg')).decryptFilePath('1/12/123.jpg'), '1/12/123')
+    assert.equal((await cipher('off', 'base32', true, 'none')).encryptFilePath('1/12/123'), '1/12/123')
   })
 
-  it('names that are not encrypted names fail with BadNameError (exit 10), never decrypt to garbage', () => {
-    const names = cipher('standard')
+  it('names that are not encrypted names fail with BadNameError (exit 10), never decrypt to garbage', async () => {
+    const names = await cipher('standard')
     const rejects = (stored: string) => assert.throws(() => names.decryptSegment(stored), (error: unknown) => error instanceof CryptError && error.code === 'CryptBadName', stored)
     rejects('64=')
     rejects('!')

@@ -39,7 +39,7 @@ export class Crypt {
 
   static async create(options: CryptOptions): Promise<Crypt> {
     const [keys, box] = await Promise.all([deriveKeys(options.password, options.password2 ?? ''), loadSecretbox(options.backend)])
-    const names = new NameCipher(keys, {
+    const names = await NameCipher.create(keys, {
       mode: options.filenameEncryption ?? 'standard',
       encoding: options.filenameEncoding ?? 'base32',
       encryptDirectories: options.directoryNameEncryption ?? true,

@@ -1,5 +1,3 @@
-import {decode as decode32768, encode as encode32768} from 'base32768'
-
 /**
  * How encrypted name bytes become text (rclone's `filename_encoding`):
  * - `base32`: RFC 4648 base32hex, lower-case, no padding (rclone's default); decoding ignores case,
@@ -13,6 +11,21 @@ export type NameEncoding = 'base32' | 'base64' | 'base32768'
 
 export const NAME_ENCODINGS: readonly NameEncoding[] = ['base32', 'base64', 'base32768']
 
+/**
+ * The base32768 package builds its tables when imported (0.1–0.3 s here), so it is loaded only
+ * for a location that uses it: `loadNameEncoding` before the first encode or decode.
+ */
+let base32768: typeof import('base32768') | undefined
+
+export async function loadNameEncoding(encoding: NameEncoding): Promise<void> {
+  if (encoding === 'base32768') base32768 ??= await import('base32768')
+}
+
+function codec32768(): typeof import('base32768') {
+  if (!base32768) throw new Error('internal: base32768 used before loadNameEncoding')
+  return base32768
+}
+
 export function encodeName(bytes: Uint8Array, encoding: NameEncoding): string {
   switch (encoding) {
     case 'base32':
@@ -20,7 +33,7 @@ export function encodeName(bytes: Uint8Array, encoding: NameEncoding): string {
     case 'base64':
       return Buffer.from(bytes).toString('base64url')
     case 'base32768':
-      return encode32768(bytes)
+      return codec32768().encode(bytes)
   }
 }
 
@@ -35,7 +48,7 @@ export function decodeName(text: string, encoding: NameEncoding): Buffer {
       return Buffer.from(text, 'base64url')
     case 'base32768':
       try {
-        return Buffer.from(decode32768(text))
+        return Buffer.from(codec32768().decode(text))
       } catch (error) {
         throw new Error(`not base32768 (${(error as Error).message})`)
       }

@@ -4,7 +4,7 @@
  */
 export {Crypt, type CryptOptions, decryptedSize, encryptedSize, headerNonce} from './crypt.js'
 export {type DecryptOptions, Decryptor, Encryptor} from './data.js'
-export {type NameEncoding, NAME_ENCODINGS, decodeName, encodeName} from './encodings.js'
+export {type NameEncoding, NAME_ENCODINGS, decodeName, encodeName, loadNameEncoding} from './encodings.js'
 export {BadNameError, CorruptBlockError, CryptError, NotEncryptedError, TruncatedError, WrongPasswordError} from './errors.js'
 export {BLOCK_DATA_SIZE, BLOCK_SIZE, type CipherRange, HEADER_SIZE, NONCE_SIZE, TAG_SIZE, blockOffset, cipherRange, nonceForBlock} from './format.js'
 export {type CryptKeys, DEFAULT_SALT, deriveKeys} from './keys.js'

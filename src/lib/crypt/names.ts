@@ -1,7 +1,7 @@
 import {UsageError} from '../errors.js'
 import {BadNameError} from './errors.js'
 import {EME_MAX_BYTES, emeTransform} from './eme.js'
-import {type NameEncoding, decodeName, encodeName} from './encodings.js'
+import {type NameEncoding, decodeName, encodeName, loadNameEncoding} from './encodings.js'
 import type {CryptKeys} from './keys.js'
 import {addVersion, hasVersion, removeVersion} from './versions.js'
 
@@ -39,7 +39,13 @@ export class NameCipher {
   readonly suffix: string
   private readonly nameKeySum: number
 
-  constructor(
+  /** A NameCipher with its encoding loaded (base32768 is imported only when used). */
+  static async create(keys: Pick<CryptKeys, 'nameKey' | 'nameTweak'>, options: NameOptions): Promise<NameCipher> {
+    await loadNameEncoding(options.encoding)
+    return new NameCipher(keys, options)
+  }
+
+  private constructor(
     private readonly keys: Pick<CryptKeys, 'nameKey' | 'nameTweak'>,
     options: NameOptions,
   ) {
