@@ -35,46 +35,51 @@ async function openssl(file: string): Promise<Timed> {
 export async function benchCrypt({big}: BenchContext): Promise<void> {
   const encrypted = join(WORK, `big-${BIG}.crypt`)
   // The encrypted copy the decryption rows read (written once, not timed).
-  if (!existsSync(encrypted) || statSync(encrypted).size !== encryptedSize(BIG)) {
-    await child(['encrypt', big, encrypted])
-  }
-  const backends: Array<{backend: 'native' | 'wasm'; runs: number}> = [
-    {backend: 'native', runs: RUNS},
-    // The fallback of a one-file build; fewer runs, it is slow and only for the record.
-    {backend: 'wasm', runs: Math.min(RUNS, 2)},
+  if (!existsSync(encrypted) || statSync(encrypted).size !== encryptedSize(BIG)) await child(['encrypt', big, encrypted])
+  // The fallback of a one-file build is slow and only for the record: fewer runs, no verdict.
+  const backends = [
+    {backend: 'native', runs: RUNS, judged: true},
+    {backend: 'wasm', runs: Math.min(RUNS, 2), judged: false},
   ]
-  for (const {backend, runs} of backends) {
+  for (const {backend, runs, judged} of backends) {
     for (const direction of ['encrypt', 'decrypt'] as const) {
       const input = direction === 'encrypt' ? big : encrypted
       const ours: Timed[] = []
+      const phases: Phase[] = []
       const base: Timed[] = []
-      let library = ''
       for (let i = 0; i < runs; i++) {
         const timed = await child([direction, input, '/dev/null', backend])
-        library = timed.stderr.trim()
         ours.push(timed)
+        phases.push(JSON.parse(timed.stderr.trim().split('\n').pop()!) as Phase)
         base.push(await openssl(input))
       }
-      rows.push(cryptRow(`crypt ${direction}, ${BIG / MiB} MiB file → /dev/null (${library}), process start and scrypt included, vs openssl sha1 of it`, ours, base))
+      rows.push(cryptRow(direction, ours, phases, base, judged))
     }
   }
 }
 
-function cryptRow(name: string, ours: Timed[], base: Timed[]): Row {
+/** What the child reports about its transform phase alone (start-up and scrypt excluded). */
+interface Phase {
+  library: string
+  phaseMs: number
+  phaseCpuMs: number
+}
+
+function cryptRow(direction: string, ours: Timed[], phases: Phase[], base: Timed[], judged: boolean): Row {
   const ms = (runs: Timed[]) => median(runs.map((r) => r.ms))
   const cpu = (runs: Timed[]) => median(runs.map((r) => r.cpuMs ?? Number.NaN))
-  const cell = (runs: Timed[]) => `${spread(runs.map((r) => r.ms))}, ${rate(BIG, ms(runs))}; ${cpuNote(runs, false)}`
   const ratio = ms(ours) / ms(base)
-  // What the 1.25× put/get targets leave for encryption: about the CPU a verified transfer
-  // already spends hashing, i.e. openssl's, per GiB.
   const cpuRatio = cpu(ours) / cpu(base)
+  const phase = `transform alone ${(median(phases.map((p) => p.phaseMs)) / 1000).toFixed(2)} s, CPU ${(median(phases.map((p) => p.phaseCpuMs)) / 1000).toFixed(2)} s`
   return {
-    name,
-    ours: cell(ours),
-    baseline: cell(base),
+    name: `crypt ${direction}, ${BIG / MiB} MiB file → /dev/null, ${phases[0].library}, reused buffers as the engines read (process start and scrypt included) vs openssl sha1 of the same file`,
+    ours: `${spread(ours.map((r) => r.ms))}, ${rate(BIG, ms(ours))}; ${cpuNote(ours, false)}; ${phase}`,
+    baseline: `${spread(base.map((r) => r.ms))}, ${rate(BIG, ms(base))}; ${cpuNote(base, false)}`,
     ratio: `${ratio.toFixed(2)}× wall, ${cpuRatio.toFixed(2)}× CPU`,
-    target: '≤ 1.5× CPU (QUICK sizes: n/a)',
+    // The put/get targets (≤ 1.25× a plain transfer) leave encryption about the CPU a verified
+    // transfer already spends on SHA-1.
+    target: judged ? '≤ 1.5× CPU' : 'for the record',
     rss: `${Math.max(0, ...ours.map((r) => r.rssMb ?? 0)).toFixed(0)} MB`,
-    ok: QUICK ? undefined : cpuRatio <= 1.5,
+    ok: judged && !QUICK ? cpuRatio <= 1.5 : undefined,
   }
 }

@@ -82,12 +82,12 @@ async function backends(): Promise<Array<{name: string; box?: Secretbox; skip?: 
 
 function encryptAll(box: Secretbox, key: Buffer, plain: Buffer, nonce: Buffer, chunkSize = plain.length || 1): Buffer {
   const encryptor = new Encryptor(box, key, nonce)
-  return Buffer.concat([...chunks(plain, chunkSize).map((c) => encryptor.push(c)), encryptor.finish()])
+  return Buffer.concat([...chunks(plain, chunkSize).flatMap((c) => encryptor.push(c)), ...encryptor.finish()])
 }
 
 function decryptAll(box: Secretbox, key: Buffer, cipher: Buffer, options = {}, chunkSize = cipher.length || 1): Buffer {
   const decryptor = new Decryptor(box, key, options)
-  return Buffer.concat([...chunks(cipher, chunkSize).map((c) => decryptor.push(c)), decryptor.finish()])
+  return Buffer.concat([...chunks(cipher, chunkSize).flatMap((c) => decryptor.push(c)), ...decryptor.finish()])
 }
 
 /** What a decryption throws, with the plain bytes it had returned before. */
@@ -95,8 +95,8 @@ function failure(box: Secretbox, key: Buffer, cipher: Buffer, options = {}): {er
   const decryptor = new Decryptor(box, key, options)
   let returned = 0
   try {
-    for (const chunk of chunks(cipher, 10_000)) returned += decryptor.push(chunk).length
-    returned += decryptor.finish().length
+    for (const chunk of chunks(cipher, 10_000)) returned += Buffer.concat(decryptor.push(chunk)).length
+    returned += Buffer.concat(decryptor.finish()).length
   } catch (error) {
     return {error, returned}
   }

@@ -92,14 +92,14 @@ export class Crypt {
     const hash = createHash('sha1')
     const encryptor = new Encryptor(this.#box, this.#dataKey, nonce)
     let size = 0
-    for await (const chunk of source) {
-      const out = encryptor.push(chunk)
-      hash.update(out)
-      size += out.length
+    const take = (blocks: Buffer[]) => {
+      for (const block of blocks) {
+        hash.update(block)
+        size += block.length
+      }
     }
-    const last = encryptor.finish()
-    hash.update(last)
-    size += last.length
+    for await (const chunk of source) take(encryptor.push(chunk))
+    take(encryptor.finish())
     return {sha1: hash.digest('hex').toUpperCase(), size}
   }
 }

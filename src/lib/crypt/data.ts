@@ -6,11 +6,22 @@ import {BLOCK_DATA_SIZE, BLOCK_SIZE, FILE_MAGIC, HEADER_SIZE, NONCE_SIZE, TAG_SI
 import type {Secretbox} from './secretbox.js'
 
 /**
- * The streaming halves of rclone's file format. Both are push-style cores (bytes in, bytes out,
+ * The streaming halves of rclone's file format. Both are push-style cores (bytes in, chunks out,
  * a final flush) so that one implementation serves a Node Transform (`encryptStream`,
  * `decryptStream`) and an async iterable (`encryptIterable`, `decryptIterable`). Memory is one
- * block of carry-over plus the output of the chunk at hand: nothing depends on the file's size.
+ * block of carry-over plus the blocks of the chunk at hand: nothing depends on the file's size.
+ *
+ * Output comes one block per Buffer. Fresh memory is what streaming costs most here (page faults:
+ * see `BufferPool`), so a caller that knows when a chunk is done with (the upload engine's
+ * `recycle`, a file write's callback) can pass pools and give each chunk back; without one, a
+ * block-sized chunk comes from the allocator's reusable heap rather than fresh mapped pages. The
+ * input chunk is never kept: it can be reused as soon as `push` returns.
  */
+
+/** Where output blocks come from: `take()` returns a buffer of at least one block's size. */
+export interface ChunkSource {
+  take(): Buffer
+}
 
 /** Plain bytes → the encrypted file: header first, then one sealed block per 64 KiB. */
 export class Encryptor {
@@ -26,64 +37,55 @@ export class Encryptor {
     private readonly dataKey: Uint8Array,
     /** The file's nonce (random unless given: a given one re-creates a known ciphertext, for `check`). */
     nonce: Uint8Array = randomBytes(NONCE_SIZE),
+    /** Buffers of at least BLOCK_SIZE bytes for the sealed blocks. */
+    private readonly output?: ChunkSource,
   ) {
     this.nonce = Buffer.from(fileHeader(nonce).subarray(FILE_MAGIC.length))
   }
 
-  /** The ciphertext this chunk completes (possibly empty). */
-  push(input: Uint8Array): Buffer {
+  /** The ciphertext this chunk completes: the header first time, then whole sealed blocks. */
+  push(input: Uint8Array): Buffer[] {
     const chunk = asBuffer(input)
     this.plainBytes += chunk.length
-    const header = this.takeHeader()
-    // Whole blocks this chunk completes: the carried-over one, then any lying wholly in the chunk,
-    // sealed straight from it.
-    const topUp = this.filled > 0 ? Math.min(BLOCK_DATA_SIZE - this.filled, chunk.length) : 0
-    const completesPending = this.filled > 0 && this.filled + topUp === BLOCK_DATA_SIZE
-    const whole = Math.floor((chunk.length - topUp) / BLOCK_DATA_SIZE) + (completesPending ? 1 : 0)
-    const out = Buffer.allocUnsafe(header.length + whole * BLOCK_SIZE)
-    header.copy(out)
-    let at = header.length
-    if (topUp > 0) {
-      chunk.copy(this.pending, this.filled, 0, topUp)
-      this.filled += topUp
-      if (completesPending) {
-        at = this.seal(this.pending, out, at)
-        this.filled = 0
-      }
+    const out = this.takeHeader()
+    let offset = 0
+    if (this.filled > 0) {
+      offset = Math.min(BLOCK_DATA_SIZE - this.filled, chunk.length)
+      chunk.copy(this.pending, this.filled, 0, offset)
+      this.filled += offset
+      if (this.filled < BLOCK_DATA_SIZE) return out
+      out.push(this.seal(this.pending))
+      this.filled = 0
     }
-    let offset = topUp
-    while (chunk.length - offset >= BLOCK_DATA_SIZE) {
-      at = this.seal(chunk.subarray(offset, offset + BLOCK_DATA_SIZE), out, at)
-      offset += BLOCK_DATA_SIZE
-    }
+    // Whole blocks lying in the chunk are sealed straight from it.
+    for (; chunk.length - offset >= BLOCK_DATA_SIZE; offset += BLOCK_DATA_SIZE) out.push(this.seal(chunk.subarray(offset, offset + BLOCK_DATA_SIZE)))
     if (offset < chunk.length) {
-      chunk.copy(this.pending, this.filled, offset)
-      this.filled += chunk.length - offset
+      chunk.copy(this.pending, 0, offset)
+      this.filled = chunk.length - offset
     }
     return out
   }
 
   /** The header (for an empty file, all there is) and the last, short block. */
-  finish(): Buffer {
-    const header = this.takeHeader()
-    if (this.filled === 0) return header
-    const out = Buffer.allocUnsafe(header.length + TAG_SIZE + this.filled)
-    header.copy(out)
-    this.seal(this.pending.subarray(0, this.filled), out, header.length)
+  finish(): Buffer[] {
+    const out = this.takeHeader()
+    if (this.filled > 0) out.push(this.seal(this.pending.subarray(0, this.filled)))
     this.filled = 0
     return out
   }
 
-  private takeHeader(): Buffer {
-    if (this.headerSent) return EMPTY
+  private takeHeader(): Buffer[] {
+    if (this.headerSent) return []
     this.headerSent = true
-    return fileHeader(this.nonce)
+    return [fileHeader(this.nonce)]
   }
 
-  private seal(plain: Uint8Array, out: Buffer, at: number): number {
-    this.box.seal(out.subarray(at, at + TAG_SIZE + plain.length), plain, this.nonce, this.dataKey)
+  private seal(plain: Uint8Array): Buffer {
+    const size = TAG_SIZE + plain.length
+    const out = (this.output?.take() ?? Buffer.allocUnsafe(BLOCK_SIZE)).subarray(0, size)
+    this.box.seal(out, plain, this.nonce, this.dataKey)
     incrementNonce(this.nonce)
-    return at + TAG_SIZE + plain.length
+    return out
   }
 }
 
@@ -101,6 +103,8 @@ export interface DecryptOptions {
    * are returned. See `cipherRange`.
    */
   range?: {nonce: Uint8Array; firstBlock: number; discard?: number; length?: number}
+  /** Buffers of at least BLOCK_DATA_SIZE bytes for the plain blocks. */
+  output?: ChunkSource
 }
 
 /**
@@ -134,8 +138,8 @@ export class Decryptor {
     this.remaining = range?.length ?? Number.POSITIVE_INFINITY
   }
 
-  /** The plain bytes this chunk completes (possibly empty). */
-  push(input: Uint8Array): Buffer {
+  /** The plain bytes this chunk completes, a block per Buffer (none until a block is whole). */
+  push(input: Uint8Array): Buffer[] {
     let chunk = asBuffer(input)
     this.received += chunk.length
     const {expectedBytes, label} = this.options
@@ -144,60 +148,50 @@ export class Decryptor {
     }
     if (this.header) {
       chunk = this.takeHeader(chunk)
-      if (this.header) return EMPTY
+      if (this.header) return []
     }
-    const topUp = this.filled > 0 ? Math.min(BLOCK_SIZE - this.filled, chunk.length) : 0
-    const completesPending = this.filled > 0 && this.filled + topUp === BLOCK_SIZE
-    const whole = Math.floor((chunk.length - topUp) / BLOCK_SIZE) + (completesPending ? 1 : 0)
-    const out = Buffer.allocUnsafe(whole * BLOCK_DATA_SIZE)
-    let at = 0
-    if (topUp > 0) {
-      chunk.copy(this.pending, this.filled, 0, topUp)
-      this.filled += topUp
-      if (completesPending) {
-        at = this.open(this.pending, out, at)
-        this.filled = 0
-      }
+    const out: Buffer[] = []
+    let offset = 0
+    if (this.filled > 0) {
+      offset = Math.min(BLOCK_SIZE - this.filled, chunk.length)
+      chunk.copy(this.pending, this.filled, 0, offset)
+      this.filled += offset
+      if (this.filled < BLOCK_SIZE) return out
+      this.open(this.pending, out)
+      this.filled = 0
     }
-    let offset = topUp
-    while (chunk.length - offset >= BLOCK_SIZE) {
-      at = this.open(chunk.subarray(offset, offset + BLOCK_SIZE), out, at)
-      offset += BLOCK_SIZE
-    }
+    for (; chunk.length - offset >= BLOCK_SIZE; offset += BLOCK_SIZE) this.open(chunk.subarray(offset, offset + BLOCK_SIZE), out)
     if (offset < chunk.length) {
-      chunk.copy(this.pending, this.filled, offset)
-      this.filled += chunk.length - offset
+      chunk.copy(this.pending, 0, offset)
+      this.filled = chunk.length - offset
     }
-    return this.trim(out.subarray(0, at))
+    return out
   }
 
   /** The last, short block; throws if the file ends where no encrypted file can. */
-  finish(): Buffer {
+  finish(): Buffer[] {
     const {label, expectedBytes} = this.options
     if (this.header) {
       const got = this.header.length
-      if (got > 0 && FILE_MAGIC.subarray(0, Math.min(got, FILE_MAGIC.length)).equals(this.header.subarray(0, FILE_MAGIC.length))) {
-        throw new TruncatedError(label, `${got} of the ${HEADER_SIZE} header bytes`)
-      }
-      if (expectedBytes !== undefined && expectedBytes > got) throw new TruncatedError(label, `${got} of ${expectedBytes} bytes`)
-      throw new NotEncryptedError(label, got === 0 ? 'it is empty; an encrypted file has at least 32 bytes' : `it has only ${got} bytes`)
+      if (got > 0) throw new TruncatedError(label, `${got} of the ${HEADER_SIZE} header bytes`) // takeHeader saw the magic's start
+      if (expectedBytes !== undefined && expectedBytes > 0) throw new TruncatedError(label, `0 of ${expectedBytes} bytes`)
+      throw new NotEncryptedError(label, 'it is empty; an encrypted file has at least 32 bytes')
     }
     if (expectedBytes !== undefined && this.received < expectedBytes) {
       if (this.firstFailed && !this.anyOpened) throw new WrongPasswordError(label)
       throw new TruncatedError(label, `${this.received} of ${expectedBytes} bytes`)
     }
-    let out = EMPTY
+    const out: Buffer[] = []
     if (this.filled > 0) {
       if (this.filled <= TAG_SIZE) {
         if (this.firstFailed && !this.anyOpened) throw new WrongPasswordError(label)
         throw new TruncatedError(label, `it ends ${this.filled} bytes into the tag of block ${this.block}`)
       }
-      out = Buffer.allocUnsafe(this.filled - TAG_SIZE)
-      this.open(this.pending.subarray(0, this.filled), out, 0)
+      this.open(this.pending.subarray(0, this.filled), out)
       this.filled = 0
     }
     if (this.firstFailed) throw new WrongPasswordError(label)
-    return this.trim(out)
+    return out
   }
 
   private takeHeader(chunk: Buffer): Buffer {
@@ -215,9 +209,11 @@ export class Decryptor {
     return chunk.subarray(need)
   }
 
-  private open(sealed: Buffer, out: Buffer, at: number): number {
+  /** Authenticate and decrypt one block; its plain bytes (trimmed to a range) join `out`. */
+  private open(sealed: Buffer, out: Buffer[]): void {
     const length = sealed.length - TAG_SIZE
-    const ok = this.box.open(out.subarray(at, at + length), sealed, this.nonce!, this.dataKey)
+    const plain = (this.options.output?.take() ?? Buffer.allocUnsafe(BLOCK_DATA_SIZE)).subarray(0, length)
+    const ok = this.box.open(plain, sealed, this.nonce!, this.dataKey)
     const index = this.block++
     incrementNonce(this.nonce!)
     const {label} = this.options
@@ -225,11 +221,12 @@ export class Decryptor {
       if (this.anyOpened) throw new CorruptBlockError(index, label)
       if (this.firstFailed) throw new WrongPasswordError(label)
       this.firstFailed = true
-      return at // its bytes are never returned
+      return // its bytes are never returned
     }
     if (this.firstFailed) throw new CorruptBlockError(index - 1, label)
     this.anyOpened = true
-    return at + length
+    const kept = this.trim(plain)
+    if (kept.length > 0) out.push(kept)
   }
 
   /** Drop what precedes a range's start and what follows its end. */
@@ -259,26 +256,22 @@ class CoreTransform extends Transform {
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    let out: Buffer
-    try {
-      out = this.core.push(chunk)
-    } catch (error) {
-      callback(error as Error)
-      return
-    }
-    if (out.length > 0) this.push(out)
-    callback()
+    this.forward(() => this.core.push(chunk), callback)
   }
 
   override _flush(callback: TransformCallback): void {
-    let out: Buffer
+    this.forward(() => this.core.finish(), callback)
+  }
+
+  private forward(produce: () => Buffer[], callback: TransformCallback): void {
+    let out: Buffer[]
     try {
-      out = this.core.finish()
+      out = produce()
     } catch (error) {
       callback(error as Error)
       return
     }
-    if (out.length > 0) this.push(out)
+    for (const chunk of out) this.push(chunk)
     callback()
   }
 }
@@ -294,20 +287,12 @@ export function decryptStream(box: Secretbox, dataKey: Uint8Array, options?: Dec
 /** An async iterable of plain chunks → the encrypted file's chunks (pull-based: bounded memory). */
 export async function* encryptIterable(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, box: Secretbox, dataKey: Uint8Array, nonce?: Uint8Array): AsyncGenerator<Buffer> {
   const core = new Encryptor(box, dataKey, nonce)
-  for await (const chunk of source) {
-    const out = core.push(chunk)
-    if (out.length > 0) yield out
-  }
-  const last = core.finish()
-  if (last.length > 0) yield last
+  for await (const chunk of source) yield* core.push(chunk)
+  yield* core.finish()
 }
 
 export async function* decryptIterable(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, box: Secretbox, dataKey: Uint8Array, options?: DecryptOptions): AsyncGenerator<Buffer> {
   const core = new Decryptor(box, dataKey, options)
-  for await (const chunk of source) {
-    const out = core.push(chunk)
-    if (out.length > 0) yield out
-  }
-  const last = core.finish()
-  if (last.length > 0) yield last
+  for await (const chunk of source) yield* core.push(chunk)
+  yield* core.finish()
 }
