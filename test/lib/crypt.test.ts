@@ -555,3 +555,21 @@ describe('rclone obscure and rclone.conf', () => {
     }
   })
 })
+
+describe('crypt output pools', () => {
+  it('blocks come from the pool given, and the bytes are the same as without one', async () => {
+    const {BufferPool} = await import('../../src/lib/transfer/file-chunks.js')
+    const box = await loadSecretbox()
+    const key = createHash('sha256').update('k').digest()
+    const plain = pattern(3 * 65536 + 7)
+    const pool = new BufferPool(BLOCK_SIZE, 4)
+    const given = pool.take()
+    pool.give(given)
+    const encryptor = new Encryptor(box, key, COUNTING_NONCE, pool)
+    const blocks = [...encryptor.push(plain), ...encryptor.finish()]
+    assert.equal(blocks[1].buffer, given.buffer, 'the first sealed block went into the pooled buffer')
+    assert.deepEqual(Buffer.concat(blocks), encryptAll(box, key, plain, COUNTING_NONCE))
+    const decryptor = new Decryptor(box, key, {output: pool})
+    assert.deepEqual(Buffer.concat([...decryptor.push(Buffer.concat(blocks)), ...decryptor.finish()]), plain)
+  })
+})
