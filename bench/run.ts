@@ -13,6 +13,7 @@
 import {mkdirSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
+import {benchCrypt} from './crypt.js'
 import {BIG, type Benchmark, QUICK, ROOT, RUNS, WORK, args, login, makeFile, rows, startEmulator, watchEmulator} from './kit.js'
 import {benchBwlimit, benchFiles, benchStreams} from './streams.js'
 import {benchSync, benchSyncBig} from './sync.js'
@@ -31,6 +32,7 @@ const BENCHMARKS: Record<string, Benchmark> = {
   streams: benchStreams,
   files: benchFiles,
   bwlimit: benchBwlimit,
+  crypt: benchCrypt,
 }
 
 /** What each run leaves in WORK that runs to many GiB: everything but the inputs. */

@@ -13,6 +13,8 @@ export const ExitCode = {
   quota: 7,
   notReady: 8,
   localFs: 9,
+  /** Encrypted data that does not decrypt: wrong password, not rclone-crypt, corrupted or truncated. */
+  crypt: 10,
   interrupted: 130,
 } as const
 
