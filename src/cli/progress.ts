@@ -86,7 +86,7 @@ export class ProgressReporter implements TransferEvents {
 
   /** Always said, --quiet too: a file the user looks for under its own name is elsewhere, or missing. */
   clash(label: string, info: ClashInfo): void {
-    const why = `${describeClash(info.kind)}; ${info.keptBy} went to the newest`
+    const why = `${describeClash(info.kind)}; the newest keeps ${info.keptBy}`
     if (info.skipped) this.counts.skipped++
     this.line(info.skipped ? `left out ${label}: name clash (${why}); --on-clash rename would save it as ${info.localPath}` : `renamed ${label} → ${info.localPath}: name clash (${why})`, 'quiet')
   }

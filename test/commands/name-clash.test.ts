@@ -106,6 +106,8 @@ describe('name clashes and sync leftovers', () => {
       f.emu.fs().put(`${remote}/README.txt`, 'upper', {createdAt: at(2)})
       f.emu.fs().put(`${remote}/Docs/a.txt`, 'docs a', {createdAt: at(3)})
       f.emu.fs().put(`${remote}/docs/a.txt`, 'DOCS a', {createdAt: at(4)})
+      f.emu.fs().drive.resolve(`${remote}/Docs`)!.created = at(3)
+      f.emu.fs().drive.resolve(`${remote}/docs`)!.created = at(4)
       const r = await get([remote, folder(dest())], {ALIPAN_LOCAL_NAMES: 'case-insensitive'})
       assert.equal(r.exitCode, 0, r.stderr)
       // Docs/ was created (with its file) a minute before docs/: docs/ is the newer and keeps the name.
@@ -119,6 +121,7 @@ describe('name clashes and sync leftovers', () => {
       f.emu.fs().put(`${remote}/a:b.txt`, 'colon', {createdAt: at(1)})
       f.emu.fs().put(`${remote}/IMG_1.jpg`, 'a real jpeg', {createdAt: at(1)})
       f.emu.fs().seedLivePhoto(`${remote}/IMG_1.livp`, {jpeg: 'live jpeg', mov: 'live mov'})
+      f.emu.fs().drive.resolve(`${remote}/IMG_1.livp`)!.created = at(2)
       for (const run of [1, 2]) {
         const r = await get([remote, folder(join(dest(), `run${run}`))], {ALIPAN_LOCAL_NAMES: 'windows'})
         assert.equal(r.exitCode, 0, r.stderr)

@@ -103,13 +103,13 @@ export async function get(drive: Drive, options: GetOptions): Promise<GetResult[
   }
 
   const jobs: Job[] = []
-  const refused: GetResult[] = []
+  const rows: GetResult[] = []
   if (entry.type === 'file') {
     jobs.push({entry, local: await fileDestination(entry, options), adoptLegacyPart: true})
   } else {
     if (!options.recursive) throw new UsageError(`${entry.path} is a folder.`, {hint: 'use -r to download folders'})
     const root = await folderDestination(entry, options.local)
-    refused.push(...(await collect(drive, entry, root, jobs, options)))
+    rows.push(...(await collect(drive, entry, root, jobs, options)))
   }
 
   const results = await runPool(jobs, Math.min(options.transfers ?? DOWNLOAD_SLOTS, DOWNLOAD_SLOTS), options.signal, async (job) => {
@@ -134,7 +134,7 @@ export async function get(drive: Drive, options: GetOptions): Promise<GetResult[
       return {...result, error: {code: error.code, message: error.message}}
     }
   })
-  return [...refused, ...results]
+  return [...rows, ...results]
 }
 
 /** Where a single file goes: LOCAL as given, into LOCAL if it is a folder, else ./<name>. */
@@ -170,10 +170,11 @@ async function collect(drive: Drive, folder: RemoteEntry, root: string, jobs: Jo
   const mode = options.onClash ?? 'rename'
   if (mode === 'fail' && tree.clashes.length > 0) throw clashRefusal(tree.clashes.map((node) => node.entry!.path))
   await makeDir(root)
-  const failed: GetResult[] = []
+  // Rows that are not downloads: failures, entries left out, folders that lost a clash.
+  const rows: GetResult[] = []
   const fail = (remotePath: string, local: string, error: AlipanError, entry?: RemoteEntry) => {
     options.events?.fail?.(remotePath, error)
-    failed.push({remote_path: remotePath, path: local, file_id: entry?.file_id ?? '', size: entry?.size ?? 0, content_hash: entry?.content_hash ?? null, skipped: false, verified: false, resumed_bytes: 0, error: {code: error.code, message: error.message}})
+    rows.push({remote_path: remotePath, path: local, file_id: entry?.file_id ?? '', size: entry?.size ?? 0, content_hash: entry?.content_hash ?? null, skipped: false, verified: false, resumed_bytes: 0, error: {code: error.code, message: error.message}})
   }
   for (const failure of tree.failed) fail(`${folder.path === '/' ? '' : folder.path}/${failure.rel}`, '', failure.error)
 
@@ -192,7 +193,7 @@ async function collect(drive: Drive, folder: RemoteEntry, root: string, jobs: Jo
     const clash = clashes.get(node.rel)
     const row = {remote_path: entry.path, path: local, file_id: entry.file_id, size: node.type === 'file' ? entry.size : 0, content_hash: entry.content_hash ?? null, verified: false, resumed_bytes: 0, ...(node.type === 'folder' ? {type: 'folder' as const} : {})}
     if (leftOut.some((rel) => isWithin(node.rel, rel))) {
-      if (clash) failed.push({...row, skipped: true, clash})
+      if (clash) rows.push({...row, skipped: true, clash})
       continue
     }
     const broken = brokenFolders.find((f) => node.rel.startsWith(`${f}/`))
@@ -206,14 +207,14 @@ async function collect(drive: Drive, folder: RemoteEntry, root: string, jobs: Jo
     }
     try {
       await makeDir(local)
-      if (clash) failed.push({...row, skipped: false, clash})
+      if (clash) rows.push({...row, skipped: false, clash})
     } catch (error) {
       if (!(error instanceof AlipanError) || isFatal(error)) throw error
       brokenFolders.push(node.rel)
       fail(entry.path, local, error, entry)
     }
   }
-  return failed
+  return rows
 }
 
 /** `--on-clash fail`: nothing is written; the message names the entries. */
