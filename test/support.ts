@@ -209,3 +209,17 @@ export function injectWriteFault(emu: Emulator, kind: FaultKind, endpoint: strin
 export function metWriteFault(emu: Emulator, endpoint: string): boolean {
   return emu.log.some((e) => e.path === `/adrive/v1.0/openFile/${endpoint}` && (e.status >= 500 || e.code === 'AnswerLost'))
 }
+
+/**
+ * A new entry at `path` even when the name is taken, as the service allows (`check_name_mode:
+ * ignore`, or an interrupted replace): seeded under a scratch name, then given the real one.
+ */
+export function putEntry(emu: Emulator, path: string, data: Buffer | string, options: {createdAt?: string | number; updatedAt?: string | number; localModifiedAt?: string} = {}): Record<string, unknown> {
+  const fs = emu.fs()
+  const slash = path.lastIndexOf('/')
+  const scratch = `${path.slice(0, slash)}/.seed-${Math.random().toString(36).slice(2)}`
+  fs.put(scratch, data, options)
+  const node = fs.drive.resolve(scratch)!
+  fs.drive.move(node, node.parent_file_id, path.slice(slash + 1))
+  return {file_id: node.file_id, name: node.name}
+}

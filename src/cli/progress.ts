@@ -1,5 +1,6 @@
 import type {AlipanError} from '../lib/errors.js'
-import type {TransferEvents} from '../lib/files/events.js'
+import type {ClashInfo, TransferEvents} from '../lib/files/events.js'
+import {describeClash} from '../lib/files/name-clash.js'
 import {displayWidth, humanDuration, humanSize} from '../lib/output/format.js'
 import type {TransferProgress} from '../lib/transfer/upload.js'
 
@@ -81,6 +82,13 @@ export class ProgressReporter implements TransferEvents {
 
   leftOut(path: string, reason: string): void {
     this.line(`skipped ${path}: ${reason}`, 'lines')
+  }
+
+  /** Always said, --quiet too: a file the user looks for under its own name is elsewhere, or missing. */
+  clash(label: string, info: ClashInfo): void {
+    const why = `${describeClash(info.kind)}; the newest keeps ${info.keptBy}`
+    if (info.skipped) this.counts.skipped++
+    this.line(info.skipped ? `left out ${label}: name clash (${why}); --on-clash rename would save it as ${info.localPath}` : `renamed ${label} → ${info.localPath}: name clash (${why})`, 'quiet')
   }
 
   dismiss(label: string): void {

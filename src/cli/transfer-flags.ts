@@ -25,6 +25,13 @@ export function progressMode(flags: {progress?: boolean; quiet?: boolean}, json:
   return json ? 'quiet' : 'lines'
 }
 
+/** get -r and sync down: what happens to remote entries that would land on a local name another entry takes. */
+export const clashFlag = Flags.string({
+  description: 'Remote entries of one folder that would land on one local name (duplicates, names differing only in case on a case-insensitive disk, names made equal for Windows): the newest keeps the name and the others get numbered names (rename), are left out (skip, exit 6), or nothing is downloaded (fail, exit 6).',
+  options: ['rename', 'skip', 'fail'],
+  default: 'rename',
+})
+
 /** Filters for put -r, get -r and sync: gitignore-style, relative to the folder transferred. */
 export const filterFlags = {
   exclude: Flags.string({description: 'Leave out paths matching this gitignore-style pattern (repeatable; `dir/` matches folders only, `**` spans folders).', multiple: true}),

@@ -2,7 +2,8 @@ import {Args, Flags} from '@oclif/core'
 
 import {FileCommand} from '../cli/file-command.js'
 import {ProgressReporter} from '../cli/progress.js'
-import {bandwidthLimit, filterFlags, filterRules, progressMode, transferFlags} from '../cli/transfer-flags.js'
+import {bandwidthLimit, clashFlag, filterFlags, filterRules, progressMode, transferFlags} from '../cli/transfer-flags.js'
+import type {ClashMode} from '../lib/files/get.js'
 import type {CompareMode} from '../lib/files/compare.js'
 import type {RemovalMethod} from '../lib/manage/remove.js'
 import {humanDuration, humanSize} from '../lib/output/format.js'
@@ -19,7 +20,7 @@ export default class Sync extends FileCommand {
 
   static override description = `Exactly one side is remote, written with the alipan: prefix. New files are transferred, changed files replaced, and files and folders only on DEST deleted; empty folders are mirrored too.
 
-A file is unchanged when its size is the same and its modification time agrees within 1 ms (nothing is read to decide that); --checksum compares SHA-1 instead, --size-only sizes alone. Downloads land through .part files verified by SHA-1 and take the remote file's time.
+A file is unchanged when its size is the same and its modification time agrees within 1 ms (nothing is read to decide that); --checksum compares SHA-1 instead, --size-only sizes alone. Downloads land through .alipan-part files verified by SHA-1 and take the remote file's time; those files are alipan's own and never mirrored, deleted or uploaded. Remote entries that would land on one local name are mirrored under numbered names, the same on every run (--on-clash).
 
 All transfers come first. Deletions happen only if every transfer succeeded; remote deletions and replaced old versions go to the recycle bin (a folder as one entry), or with --permanent (or removal-method delete) are deleted outright, or with --backup-dir are moved there keeping their relative path. Local deletions are real. An empty SOURCE while DEST has files is refused (exit 6) unless --allow-empty-source; --max-delete N holds back every deletion when a run would delete more than N entries (exit 6). --dry-run prints the plan and changes nothing.`
 
@@ -40,6 +41,7 @@ All transfers come first. Deletions happen only if every transfer succeeded; rem
     'follow-links': Flags.boolean({char: 'L', description: 'Follow local symlinks to files and folders (they are skipped otherwise).'}),
     'internal-upload': Flags.boolean({allowNo: true, description: 'Upload through the Beijing ECS internal endpoint (default: the internal-upload setting).'}),
     livp: Flags.string({description: 'Which stream of a live photo to download.', options: ['jpeg', 'mov']}),
+    'on-clash': clashFlag,
     'max-delete': Flags.integer({description: 'Delete nothing if the run would delete more than this many entries (the transfers still happen; exit 6).', min: 0}),
     'part-size': Flags.string({description: 'Multipart part size, 100KiB–5GiB (default 16MiB).'}),
     permanent: Flags.boolean({allowNo: true, description: 'Delete remote entries outright instead of moving them to the recycle bin (default: the removal-method setting).'}),
@@ -80,6 +82,7 @@ All transfers come first. Deletions happen only if every transfer succeeded; rem
         internalUpload: flags['internal-upload'] ?? settings['internal-upload'] === 'on',
         resume: new ResumeStore(this.context().transfersDir),
         livp: (flags.livp ?? settings['livp-format']) as LivpFormat,
+        onClash: flags['on-clash'] as ClashMode,
         streams: flags.streams,
         bandwidth: bandwidthLimit(flags.bwlimit, settings.bwlimit),
         followLinks: flags['follow-links'],
@@ -105,6 +108,8 @@ All transfers come first. Deletions happen only if every transfer succeeded; rem
       process.stderr.write(`${summaryLine(result, '')} in ${humanDuration(Date.now() - started)}\n`)
     }
     if (result.held_back_reason && !this.jsonEnabled()) process.stderr.write(`${result.dry_run ? 'The real run would hold back deletions: ' : ''}${result.held_back_reason}\n`)
+    const clashError = failures.find((f) => f.code === 'NameClash')
+    if (clashError) process.stderr.write(`Error: ${clashError.message}\n`)
     if (failures.length > 0) process.exitCode = failures[0].exitCode
     else if (guard && !result.dry_run) {
       process.stderr.write(`Error: ${guard.message}\n${guard.hint ? `Hint: ${guard.hint}\n` : ''}`)
@@ -122,6 +127,7 @@ function bind(reporter: ProgressReporter) {
     done: reporter.done.bind(reporter),
     fail: reporter.fail.bind(reporter),
     dismiss: reporter.dismiss.bind(reporter),
+    clash: reporter.clash.bind(reporter),
   }
 }
 

@@ -48,13 +48,13 @@ describe('names and links on the local side', () => {
     assert.match(r.stderr, new RegExp(long.slice(0, 40)), 'the error names the file')
     assert.deepEqual(readdirSync(target).sort(), [...valid, 'sub'].sort(), 'the valid names, no .part of the failed one')
     assert.deepEqual(readdirSync(join(target, 'sub')), ['ok.txt'])
-    // `..` would land on the target's parent (`${workDir}.part`), `sub/..` on the target itself.
-    assert.ok(!existsSync(`${f.workDir}.part`) && !existsSync(`${target}.part`), 'nothing written outside the target')
+    // `..` would land on the target's parent (`${workDir}.alipan-part`), `sub/..` on the target itself.
+    for (const suffix of ['.part', '.alipan-part']) assert.ok(!existsSync(`${f.workDir}${suffix}`) && !existsSync(`${target}${suffix}`), 'nothing written outside the target')
     assert.deepEqual(readdirSync(f.workDir).filter((x) => x.startsWith('target') && x !== `target${n}`), [])
   })
 
-  it('a name of 251–255 bytes still downloads (its .part name is shortened)', async () => {
-    const name = `${'m'.repeat(250)}.bin` // 254 bytes: fine as a name, but NAME.part would be 259
+  it('a name of 251–255 bytes still downloads (its .alipan-part name is shortened)', async () => {
+    const name = `${'m'.repeat(250)}.bin` // 254 bytes: fine as a name, but NAME.alipan-part would be 266
     f.emu.fs().put(`/edge${n}/${name}`, 'edge')
     const target = join(f.workDir, `edge${n}`)
     const r = await f.cli(['get', '-r', `/edge${n}`, target])

@@ -51,9 +51,9 @@ describe('local file-system errors (spawned CLI, tmpfs mounts)', () => {
   it('get into a full disk: exit 9 naming the .part, which is kept; with room again the same command resumes', async (t) => {
     const disk = mount('6m')
     if (typeof disk === 'string') return t.skip(disk)
-    const part = join(disk.dir, 'ten.bin.part')
+    const part = join(disk.dir, 'ten.bin.alipan-part')
     const r = await f.spawn(['get', '/big/ten.bin', `${disk.dir}/`])
-    oneLine(r, new RegExp(`^Error: Writing ${part} failed: no space left on the device \\(ENOSPC\\)\\.$`), /free some space there and run the same command again: it resumes from that \.part file/)
+    oneLine(r, new RegExp(`^Error: Writing ${part} failed: no space left on the device \\(ENOSPC\\)\\.$`), /free some space there and run the same command again: it resumes from that \.alipan-part file/)
     const kept = statSync(part).size
     assert.ok(kept > 4 * MiB, `the .part keeps what was written (${kept} bytes)`)
     assert.equal(existsSync(join(disk.dir, 'ten.bin')), false)
@@ -70,7 +70,7 @@ describe('local file-system errors (spawned CLI, tmpfs mounts)', () => {
     const disk = mount('1m')
     if (typeof disk === 'string') return t.skip(disk)
     disk.remount('ro')
-    oneLine(await f.spawn(['get', '/big/small.txt', `${disk.dir}/`]), new RegExp(`^Error: Writing ${disk.dir}/small\\.txt\\.part failed: the file system is read-only \\(EROFS\\)\\.$`), /choose a writable location/)
+    oneLine(await f.spawn(['get', '/big/small.txt', `${disk.dir}/`]), new RegExp(`^Error: Writing ${disk.dir}/small\\.txt\\.alipan-part failed: the file system is read-only \\(EROFS\\)\\.$`), /choose a writable location/)
     oneLine(await f.spawn(['get', '-r', '/big', join(disk.dir, 'restore')]), new RegExp(`^Error: Creating the folder ${disk.dir}/restore failed: the file system is read-only \\(EROFS\\)\\.$`), /choose a writable location/)
   })
 

@@ -64,7 +64,7 @@ describe('transfers end to end (spawned CLI)', () => {
     const result = await run.done
     assert.equal(result.status, 130, result.stderr)
     assert.equal(existsSync(join(dir, 'interrupt-down.bin')), false)
-    assert.ok(existsSync(join(dir, 'interrupt-down.bin.part')))
+    assert.ok(existsSync(join(dir, 'interrupt-down.bin.alipan-part')))
     f.emu.setThrottle(false)
     f.emu.resetCounters()
     const again = await f.spawn(['get', '/int/interrupt-down.bin', dir])

@@ -9,7 +9,7 @@ import {Session} from '../../src/lib/auth/session.js'
 import {Drive} from '../../src/lib/drive/drive.js'
 import {InterruptedError} from '../../src/lib/errors.js'
 import {BandwidthLimiter} from '../../src/lib/transfer/bandwidth.js'
-import {type DownloadOptions, downloadToFile} from '../../src/lib/transfer/download.js'
+import {type DownloadOptions, downloadToFile, partPathFor} from '../../src/lib/transfer/download.js'
 import {rangeStatePath} from '../../src/lib/transfer/range-state.js'
 import {Semaphore} from '../../src/lib/transfer/semaphore.js'
 import {type Fixture, pattern, setup} from '../support.js'
@@ -58,7 +58,7 @@ describe('multi-stream download (lib)', () => {
     assert.equal(urlCalls(), 1, 'one getDownloadUrl for all streams')
     assert.equal(dataGets().length, 12, 'twelve 256 KiB pieces')
     assert.equal(f.emu.counters.bytesOut, data.length, 'every byte fetched once')
-    assert.ok(!existsSync(`${destination}.part`) && !existsSync(rangeStatePath(`${destination}.part`)), 'no .part or state left')
+    assert.ok(!existsSync(partPathFor(destination)) && !existsSync(rangeStatePath(partPathFor(destination))), 'no .alipan-part or state left')
   })
 
   it('--streams 1 and a busy slot pool: never more connections than slots', async () => {
@@ -83,7 +83,7 @@ describe('multi-stream download (lib)', () => {
     const first = downloadToFile(entry, destination, options({signal: abort.signal, onProgress: (p) => p.done >= 2 * MiB && abort.abort()}))
     await assert.rejects(first, (e) => e instanceof InterruptedError)
     assert.ok(!existsSync(destination), 'nothing under the final name')
-    const state = JSON.parse(readFileSync(rangeStatePath(`${destination}.part`), 'utf8')) as {written: Array<[number, number]>}
+    const state = JSON.parse(readFileSync(rangeStatePath(partPathFor(destination)), 'utf8')) as {written: Array<[number, number]>}
     const kept = state.written.reduce((sum, [a, b]) => sum + b - a, 0)
     assert.ok(state.written.length >= 2, `several ranges on disk: ${JSON.stringify(state.written)}`)
     assert.ok(kept >= MiB, `kept ${kept} bytes`)
@@ -94,10 +94,10 @@ describe('multi-stream download (lib)', () => {
     assert.equal(second.resumedFrom, kept)
     assert.equal(f.emu.counters.bytesOut, data.length - kept, 'only the missing bytes')
     assert.ok(readFileSync(destination).equals(data))
-    assert.ok(!existsSync(rangeStatePath(`${destination}.part`)))
+    assert.ok(!existsSync(rangeStatePath(partPathFor(destination))))
   })
 
-  it('a .part from another file (state for a different file id) starts over', async () => {
+  it('a .part from another file (state for a different file id) starts over; an earlier alipan\'s NAME.part is taken over and judged the same way', async () => {
     const {data, entry, destination} = await seed(2 * MiB, 54)
     const part = `${destination}.part`
     writeFileSync(part, Buffer.alloc(MiB, 7))
@@ -105,6 +105,7 @@ describe('multi-stream download (lib)', () => {
     const result = await downloadToFile(entry, destination, options())
     assert.equal(result.resumedFrom, 0)
     assert.ok(readFileSync(destination).equals(data))
+    assert.ok(!existsSync(part) && !existsSync(rangeStatePath(part)), 'the old files were taken over, then cleared')
   })
 
   it('an expired URL is renewed once for all streams in the middle of the download', async () => {

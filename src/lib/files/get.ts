@@ -1,5 +1,5 @@
 import {stat} from 'node:fs/promises'
-import {dirname, resolve, sep} from 'node:path'
+import {basename, dirname, resolve, sep} from 'node:path'
 import type {Writable} from 'node:stream'
 
 import type {Drive, RemoteEntry} from '../drive/drive.js'
@@ -8,7 +8,7 @@ import {AlipanError, ConflictError, UsageError, asLocalFsError} from '../errors.
 import {makeDir} from '../local-dirs.js'
 import type {BandwidthLimiter} from '../transfer/bandwidth.js'
 import {sha1File} from '../transfer/hashing.js'
-import {DOWNLOAD_SLOTS, type LivpFormat, downloadToFile, downloadToStream, isLivePhoto, livpLocalName} from '../transfer/download.js'
+import {DOWNLOAD_SLOTS, type LivpFormat, downloadToFile, downloadToStream, isLivePhoto, legacyPartName, livpLocalName} from '../transfer/download.js'
 import {localPathUnder, safeLocalName} from '../transfer/local-names.js'
 import {Semaphore} from '../transfer/semaphore.js'
 import {remoteMtimeMs} from '../drive/entry-time.js'
@@ -16,9 +16,15 @@ import {compareFiles} from './compare.js'
 import type {ConflictResolver, TransferEvents} from './events.js'
 import {type FilterRules, buildFilter} from './filter.js'
 import {isFatal, runPool} from './pool.js'
+import {type LandingRules, landingName, landingRules} from './landing.js'
+import type {ClashKind} from './name-clash.js'
 import {walkRemote} from './remote-walk.js'
+import {isWithin, joinRel, parentRel} from './tree.js'
 
 export type GetConflictMode = 'fail' | 'skip' | 'overwrite'
+
+/** `--on-clash`: remote entries of one folder that would land on one local name (name-clash.ts). */
+export type ClashMode = 'rename' | 'skip' | 'fail'
 
 export interface GetOptions {
   remote: string
@@ -28,6 +34,10 @@ export interface GetOptions {
   onConflict: GetConflictMode | 'ask'
   ask?: ConflictResolver
   livp: LivpFormat
+  /** Name clashes: numbered names (default), leave them out (exit 6), or download nothing (exit 6). */
+  onClash?: ClashMode
+  /** The target's name rules; default: `landingRules` (probed, or ALIPAN_LOCAL_NAMES). */
+  landing?: LandingRules
   transfers?: number
   filter?: FilterRules
   /** Most HTTP Range streams per large file (1–3, default 3), within the per-user limit of 3 in all. */
@@ -51,12 +61,26 @@ export interface GetResult {
   /** SHA-1 checked against the service's content_hash. */
   verified: boolean
   resumed_bytes: number
+  /** Only on the row of a folder that lost a name clash (every other row is a file). */
+  type?: 'folder'
+  /** It lost a name clash: where it landed (or, left out, would have), and who kept the name. */
+  clash?: ClashReport
   error?: {code: string; message: string}
+}
+
+export interface ClashReport {
+  reason: 'renamed_from_clash' | 'skipped_for_clash'
+  kind: ClashKind
+  local_path: string
+  kept_by: {file_id: string; local_path: string}
 }
 
 interface Job {
   entry: RemoteEntry
   local: string
+  clash?: ClashReport
+  /** Take over a `NAME.part` of an earlier alipan: no remote entry of the folder lands as that name. */
+  adoptLegacyPart: boolean
 }
 
 /**
@@ -79,18 +103,17 @@ export async function get(drive: Drive, options: GetOptions): Promise<GetResult[
   }
 
   const jobs: Job[] = []
-  const refused: GetResult[] = []
+  const rows: GetResult[] = []
   if (entry.type === 'file') {
-    jobs.push({entry, local: await fileDestination(entry, options)})
+    jobs.push({entry, local: await fileDestination(entry, options), adoptLegacyPart: true})
   } else {
     if (!options.recursive) throw new UsageError(`${entry.path} is a folder.`, {hint: 'use -r to download folders'})
     const root = await folderDestination(entry, options.local)
-    await makeDir(root)
-    refused.push(...(await collect(drive, entry, root, jobs, options)))
+    rows.push(...(await collect(drive, entry, root, jobs, options)))
   }
 
   const results = await runPool(jobs, Math.min(options.transfers ?? DOWNLOAD_SLOTS, DOWNLOAD_SLOTS), options.signal, async (job) => {
-    const result: GetResult = {remote_path: job.entry.path, path: job.local, file_id: job.entry.file_id, size: job.entry.size, content_hash: job.entry.content_hash ?? null, skipped: false, verified: false, resumed_bytes: 0}
+    const result: GetResult = {remote_path: job.entry.path, path: job.local, file_id: job.entry.file_id, size: job.entry.size, content_hash: job.entry.content_hash ?? null, skipped: false, verified: false, resumed_bytes: 0, ...(job.clash ? {clash: job.clash} : {})}
     try {
       if (await exists(job.local)) {
         const skip = await decide(job, options)
@@ -101,7 +124,7 @@ export async function get(drive: Drive, options: GetOptions): Promise<GetResult[
       }
       await makeDir(dirname(job.local))
       options.events?.start?.(job.entry.path, job.entry.size)
-      const downloaded = await downloadToFile(job.entry, job.local, {...base, onProgress: (p) => options.events?.progress?.(job.entry.path, p)})
+      const downloaded = await downloadToFile(job.entry, job.local, {...base, adoptLegacyPart: job.adoptLegacyPart, onProgress: (p) => options.events?.progress?.(job.entry.path, p)})
       options.events?.done?.(job.entry.path, {size: downloaded.bytes, rapid: false, bytes: downloaded.bytes - downloaded.resumedFrom, resumedBytes: downloaded.resumedFrom})
       return {...result, size: downloaded.bytes, verified: downloaded.verified, resumed_bytes: downloaded.resumedFrom}
     } catch (caught) {
@@ -111,7 +134,7 @@ export async function get(drive: Drive, options: GetOptions): Promise<GetResult[
       return {...result, error: {code: error.code, message: error.message}}
     }
   })
-  return [...refused, ...results]
+  return [...rows, ...results]
 }
 
 /** Where a single file goes: LOCAL as given, into LOCAL if it is a folder, else ./<name>. */
@@ -136,42 +159,79 @@ async function folderDestination(entry: RemoteEntry, local: string | undefined):
 /**
  * The remote tree under `root`, its folders created locally and its files queued as jobs. A name
  * that cannot become a local file (`..`, a separator, a folder the disk refuses) fails that entry
- * alone, with everything beneath it; the rest goes on.
+ * alone, with everything beneath it; the rest goes on. Entries that would land on one local name
+ * are settled by `--on-clash` before anything is written.
  */
 async function collect(drive: Drive, folder: RemoteEntry, root: string, jobs: Job[], options: GetOptions): Promise<GetResult[]> {
-  const localName = (name: string, type: 'file' | 'folder') => {
-    const safe = safeLocalName(name)
-    return type === 'file' && isLivePhoto({name}) ? livpLocalName(safe, options.livp) : safe
-  }
-  const tree = await walkRemote(drive, folder, {filter: await buildFilter(options.filter ?? {}), localName, signal: options.signal})
-  const failed: GetResult[] = []
+  const rules = options.landing ?? (await landingRules(root))
+  const landing = {name: (name: string, type: 'file' | 'folder') => landingName(name, type, options.livp, rules), rules}
+  const tree = await walkRemote(drive, folder, {filter: await buildFilter(options.filter ?? {}), landing, signal: options.signal})
+  const localOf = (rel: string) => localPathUnder(root, rel.split('/'))
+  const mode = options.onClash ?? 'rename'
+  if (mode === 'fail' && tree.clashes.length > 0) throw clashRefusal(tree.clashes.map((node) => node.entry!.path))
+  await makeDir(root)
+  // Rows that are not downloads: failures, entries left out, folders that lost a clash.
+  const rows: GetResult[] = []
   const fail = (remotePath: string, local: string, error: AlipanError, entry?: RemoteEntry) => {
     options.events?.fail?.(remotePath, error)
-    failed.push({remote_path: remotePath, path: local, file_id: entry?.file_id ?? '', size: entry?.size ?? 0, content_hash: entry?.content_hash ?? null, skipped: false, verified: false, resumed_bytes: 0, error: {code: error.code, message: error.message}})
+    rows.push({remote_path: remotePath, path: local, file_id: entry?.file_id ?? '', size: entry?.size ?? 0, content_hash: entry?.content_hash ?? null, skipped: false, verified: false, resumed_bytes: 0, error: {code: error.code, message: error.message}})
   }
   for (const failure of tree.failed) fail(`${folder.path === '/' ? '' : folder.path}/${failure.rel}`, '', failure.error)
+
+  const clashes = new Map<string, ClashReport>()
+  for (const node of tree.clashes) {
+    const {kind, keeper, keeperRel} = node.clash!
+    const report: ClashReport = {reason: mode === 'skip' ? 'skipped_for_clash' : 'renamed_from_clash', kind, local_path: localOf(node.rel), kept_by: {file_id: keeper.file_id, local_path: localOf(keeperRel)}}
+    clashes.set(node.rel, report)
+    options.events?.clash?.(node.entry!.path, {kind, localPath: report.local_path, keptBy: report.kept_by.local_path, skipped: mode === 'skip'})
+  }
+  const leftOut = mode === 'skip' ? tree.clashes.map((node) => node.rel) : []
   const brokenFolders: string[] = []
   for (const node of tree.nodes.values()) {
     const entry = node.entry!
-    const local = localPathUnder(root, node.rel.split('/'))
+    const local = localOf(node.rel)
+    const clash = clashes.get(node.rel)
+    const row = {remote_path: entry.path, path: local, file_id: entry.file_id, size: node.type === 'file' ? entry.size : 0, content_hash: entry.content_hash ?? null, verified: false, resumed_bytes: 0, ...(node.type === 'folder' ? {type: 'folder' as const} : {})}
+    if (leftOut.some((rel) => isWithin(node.rel, rel))) {
+      if (clash) rows.push({...row, skipped: true, clash})
+      continue
+    }
     const broken = brokenFolders.find((f) => node.rel.startsWith(`${f}/`))
     if (broken !== undefined) {
       fail(entry.path, local, new AlipanError(`Not downloaded: the folder ${broken} could not be created.`, 1, {code: 'ParentFailed'}), entry)
       continue
     }
     if (node.type === 'file') {
-      jobs.push({entry, local})
+      jobs.push({entry, local, clash, adoptLegacyPart: !tree.nodes.has(joinRel(parentRel(node.rel), legacyPartName(basename(local))))})
       continue
     }
     try {
       await makeDir(local)
+      if (clash) rows.push({...row, skipped: false, clash})
     } catch (error) {
       if (!(error instanceof AlipanError) || isFatal(error)) throw error
       brokenFolders.push(node.rel)
       fail(entry.path, local, error, entry)
     }
   }
-  return failed
+  return rows
+}
+
+/** `--on-clash fail`: nothing is written; the message names the entries. */
+export function clashRefusal(paths: string[]): ConflictError {
+  const shown = paths.slice(0, 5).join(', ') + (paths.length > 5 ? `, and ${paths.length - 5} more` : '')
+  return new ConflictError(`${paths.length} remote ${paths.length === 1 ? 'entry' : 'entries'} would land on a local name another entry of the folder takes (${shown}); nothing was downloaded.`, {
+    code: 'NameClash',
+    hint: 'without --on-clash fail they get numbered names such as `name (2).ext`; --on-clash skip leaves them out',
+  })
+}
+
+/** Entries left out by `--on-clash skip`: exit 6 once everything else is done. */
+export function clashSkipError(count: number): ConflictError {
+  return new ConflictError(`${count} ${count === 1 ? 'entry was' : 'entries were'} left out because another entry of the folder takes ${count === 1 ? 'its' : 'their'} local name.`, {
+    code: 'NameClash',
+    hint: 'without --on-clash skip they are saved under numbered names such as `name (2).ext`',
+  })
 }
 
 /** A local file is in the way: skip (saying whether it matches), overwrite, or fail. */

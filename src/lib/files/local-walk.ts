@@ -3,6 +3,7 @@ import {lstat, readdir, stat} from 'node:fs/promises'
 import {join} from 'node:path'
 
 import {AlipanError, ExitCode, asLocalFsError, throwIfAborted} from '../errors.js'
+import {isOwnTempName} from '../transfer/local-names.js'
 import {NO_FILTER, type PathFilter} from './filter.js'
 import {type Tree, emptyTree, joinRel, markHoldsExcluded} from './tree.js'
 
@@ -17,7 +18,8 @@ export interface LocalWalkOptions {
  * Walk a local folder for `put -r` and `sync`. Regular files and folders become nodes (empty
  * folders too). Everything else is skipped with a reason the command prints, and never opened,
  * so a FIFO can never hang a run: sockets, devices, FIFOs, dangling links, and symlinks unless
- * `followLinks`. A folder that cannot be read, or a link loop, fails that path alone.
+ * `followLinks`; and alipan's own temporary files (`*.alipan-part`, local-names.ts). A folder
+ * that cannot be read, or a link loop, fails that path alone.
  */
 export async function walkLocal(root: string, options: LocalWalkOptions = {}): Promise<Tree> {
   const tree = emptyTree()
@@ -48,6 +50,11 @@ export async function walkLocal(root: string, options: LocalWalkOptions = {}): P
       }
       if (found.kind === 'skip') {
         if (!filter.excludes(childRel, false)) tree.skipped.push({rel: childRel, reason: found.reason})
+        continue
+      }
+      if (!found.info.isDirectory() && isOwnTempName(dirent.name)) {
+        // alipan's own: an unfinished download (or its record), never uploaded nor mirrored.
+        if (!filter.excludes(childRel, false)) tree.skipped.push({rel: childRel, reason: 'an unfinished alipan download'})
         continue
       }
       const info = found.info

@@ -2,17 +2,21 @@ import type {Drive, RemoteEntry} from '../drive/drive.js'
 import {AlipanError, throwIfAborted} from '../errors.js'
 import {remoteMtimeMs} from '../drive/entry-time.js'
 import {NO_FILTER, type PathFilter} from './filter.js'
+import {EXACT_NAMES, type NameRules, placeEntries} from './name-clash.js'
 import {runPool} from './pool.js'
 import {type Tree, type TreeNode, emptyTree, joinRel, markHoldsExcluded} from './tree.js'
 
 export interface RemoteWalkOptions {
   filter?: PathFilter
   /**
-   * The name an entry takes on the walk's keys: for downloads, the local name it will be written
-   * under (safe on this platform, a live photo's stream extension). A name it refuses (throws)
-   * fails that entry alone.
+   * Downloads: the keys are local names. `name` gives the one an entry takes on its own (made
+   * safe, a live photo's stream extension; a name it refuses, by throwing, fails that entry
+   * alone), and entries of one folder that would land on one name under `rules` are settled by
+   * `placeEntries` (name-clash.ts): the newest keeps it, the others are numbered and listed in
+   * `tree.clashes`. Without it (uploads: the remote side is DEST), the keys are the remote names
+   * and the older duplicates of a name are `tree.shadowed`.
    */
-  localName?: (name: string, type: 'file' | 'folder') => string
+  landing?: {name: (name: string, type: 'file' | 'folder') => string; rules: NameRules}
   /**
    * Folders listed at once. Each folder is one listing (pages of 200, §4.2) and the client's pacer
    * keeps to 4 list calls/s (§7.3): a few in flight keep the pacer busy across round trips.
@@ -23,7 +27,8 @@ export interface RemoteWalkOptions {
 
 /**
  * Walk a remote folder for `get -r` and `sync`: one listing per folder, nothing else. Nodes carry
- * size, SHA-1 and a modification time (`local_modified_at`, else `updated_at`).
+ * size, SHA-1 and a modification time (`local_modified_at`, else `updated_at`). Nodes come out
+ * sorted by key; `tree.clashes` in the order their folders were listed.
  */
 export async function walkRemote(drive: Drive, root: RemoteEntry, options: RemoteWalkOptions = {}): Promise<Tree> {
   const tree = emptyTree()
@@ -37,35 +42,34 @@ export async function walkRemote(drive: Drive, root: RemoteEntry, options: Remot
     const listings = await runPool(level, options.concurrency ?? 4, options.signal, async (folder) => ({folder, children: await drive.list(folder.entry)}))
     const next: typeof level = []
     for (const {folder, children} of listings) {
-      const byName = new Map<string, TreeNode>()
+      const named: Array<{entry: RemoteEntry; name: string}> = []
       for (const child of children) {
-        let name: string
         try {
-          name = options.localName ? options.localName(child.name, child.type) : child.name
+          named.push({entry: child, name: options.landing ? options.landing.name(child.name, child.type) : child.name})
         } catch (error) {
           if (!(error instanceof AlipanError)) throw error
           tree.failed.push({rel: joinRel(folder.rel, child.name), error})
-          continue
         }
-        const rel = joinRel(folder.rel, name)
-        if (filter.excludes(rel, child.type === 'folder')) {
+      }
+      // Names are settled among everything listed, filters or not, so a filter never renumbers.
+      for (const {entry, name, clash} of placeEntries(named, options.landing?.rules ?? EXACT_NAMES)) {
+        const rel = joinRel(folder.rel, options.landing || !clash ? name : clash.keeperName)
+        if (filter.excludes(rel, entry.type === 'folder')) {
           holdingExcluded.add(folder.rel)
           continue
         }
-        const node: TreeNode = {rel, type: child.type, size: child.type === 'file' ? child.size : 0, mtimeMs: remoteMtimeMs(child), hash: child.content_hash, entry: child}
-        const twin = byName.get(name)
-        if (twin) {
-          // The service allows duplicate names (`ignore`): keep the newest, report the others.
-          const keep = (twin.entry?.updated_at ?? '') >= (child.updated_at ?? '') ? twin : node
-          tree.shadowed.push(keep === twin ? node : twin)
-          byName.set(name, keep)
-        } else {
-          byName.set(name, node)
+        const node: TreeNode = {rel, type: entry.type, size: entry.type === 'file' ? entry.size : 0, mtimeMs: remoteMtimeMs(entry), hash: entry.content_hash, entry}
+        if (clash && !options.landing) {
+          // DEST of an upload: the service allows duplicate names (`ignore`); the newest is compared, the others reported.
+          tree.shadowed.push(node)
+          continue
         }
-      }
-      for (const node of byName.values()) {
+        if (clash) {
+          node.clash = {kind: clash.kind, keeper: clash.keeper, keeperRel: joinRel(folder.rel, clash.keeperName)}
+          tree.clashes.push(node)
+        }
         collected.push(node)
-        if (node.type === 'folder') next.push({entry: node.entry!, rel: node.rel})
+        if (node.type === 'folder') next.push({entry, rel: node.rel})
       }
     }
     level = next

@@ -1,5 +1,6 @@
 import type {RemoteEntry} from '../drive/drive.js'
 import type {AlipanError} from '../errors.js'
+import type {ClashKind} from './name-clash.js'
 
 /**
  * One side of a transfer, walked once: the local folder (`walkLocal`) or the remote one
@@ -21,6 +22,8 @@ export interface TreeNode {
   entry?: RemoteEntry
   /** Folders: a filter left something inside out, so the folder itself must stay. */
   holdsExcluded?: boolean
+  /** Downloads: it lost a name clash, so its key is a numbered name (name-clash.ts). */
+  clash?: {kind: ClashKind; keeper: RemoteEntry; keeperRel: string}
 }
 
 /** Something the walk left out on purpose (a FIFO, a symlink): reported, not a failure. */
@@ -39,12 +42,14 @@ export interface Tree {
   nodes: Map<string, TreeNode>
   skipped: SkippedEntry[]
   failed: WalkFailure[]
-  /** Remote entries that share a name with a kept one (the service allows duplicates). */
+  /** DEST of an upload: remote entries that share a name with a kept one (the service allows duplicates). */
   shadowed: TreeNode[]
+  /** A download's SOURCE: the nodes that lost a name clash and carry a numbered name. */
+  clashes: TreeNode[]
 }
 
 export function emptyTree(): Tree {
-  return {nodes: new Map(), skipped: [], failed: [], shadowed: []}
+  return {nodes: new Map(), skipped: [], failed: [], shadowed: [], clashes: []}
 }
 
 export function joinRel(parent: string, name: string): string {

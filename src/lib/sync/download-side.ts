@@ -18,6 +18,8 @@ export interface DownloadSideOptions {
   /** `--backup-dir ./PATH`: old versions and deleted entries are moved there instead. */
   backupDir?: string
   livp: LivpFormat
+  /** Whether a `NAME.part` of an earlier alipan beside this rel is ours to take over (local-dest.ts). */
+  adoptLegacyPart?: (rel: string) => boolean
   slots: Semaphore
   streams?: number
   bandwidth?: BandwidthLimiter
@@ -62,6 +64,7 @@ export function downloadSide(options: DownloadSideOptions): SideOps {
         slots: options.slots,
         streams: options.streams,
         bandwidth: options.bandwidth,
+        adoptLegacyPart: options.adoptLegacyPart?.(action.rel) ?? false,
         onProgress: (p) => options.events?.progress?.(label, p),
         // The old version moves to the backup dir only once the new one is verified.
         beforeLand: keepOld ? () => dispose(action.rel) : undefined,

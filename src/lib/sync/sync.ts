@@ -11,16 +11,19 @@ import {walkLocal} from '../files/local-walk.js'
 import {localFailure} from '../files/put.js'
 import {makeDir} from '../local-dirs.js'
 import {runPool} from '../files/pool.js'
+import {type ClashMode, clashRefusal, clashSkipError} from '../files/get.js'
+import {type LandingRules, landingName, landingRules} from '../files/landing.js'
+import type {ClashKind} from '../files/name-clash.js'
 import {walkRemote} from '../files/remote-walk.js'
 import {type Tree, type WalkFailure, countFiles, emptyTree, isWithin} from '../files/tree.js'
 import type {RemovalMethod} from '../manage/remove.js'
-import {DOWNLOAD_SLOTS, type LivpFormat, isLivePhoto, livpLocalName} from '../transfer/download.js'
+import {DOWNLOAD_SLOTS, type LivpFormat} from '../transfer/download.js'
 import {sha1File} from '../transfer/hashing.js'
-import {safeLocalName} from '../transfer/local-names.js'
 import type {BandwidthLimiter} from '../transfer/bandwidth.js'
 import type {ResumeStore} from '../transfer/resume-state.js'
 import {Semaphore} from '../transfer/semaphore.js'
 import {downloadSide} from './download-side.js'
+import {dropLegacyParts, keyLikeSource, legacyPartOwner} from './local-dest.js'
 import {type ActionOutcome, execute} from './execute.js'
 import {type Plan, type SyncAction, filesToHash, plan, plannedBytes} from './plan.js'
 import {uploadSide} from './upload-side.js'
@@ -45,6 +48,10 @@ export interface SyncOptions {
   internalUpload?: boolean
   resume?: ResumeStore
   livp: LivpFormat
+  /** Downloads: remote entries of one folder that would land on one local name (as `get -r`). */
+  onClash?: ClashMode
+  /** Downloads: the target's name rules; default: `landingRules` (probed, or ALIPAN_LOCAL_NAMES). */
+  landing?: LandingRules
   /** Downloads: most Range streams per large file. */
   streams?: number
   /** `--bwlimit`: one bucket for the whole run, uploads and downloads alike. */
@@ -80,9 +87,22 @@ export interface SyncResult {
   skipped: Array<{path: string; skipped: true; reason: string}>
   /** Paths that could not be read (an unreadable folder, a link loop, a refused name). */
   errors: Array<{path: string; error: {code: string; message: string}}>
+  /** Downloads: remote entries that lost a name clash, every run (they are part of the mirror under their numbered names, or left out with `--on-clash skip`). */
+  clashes: SyncClash[]
   summary: {new: number; replaced: number; deleted: number; unchanged: number; failed: number; bytes: number; held_back: number}
   /** Why deletions were held back (a failed transfer, `--max-delete`), when they were. */
   held_back_reason?: string
+}
+
+export interface SyncClash {
+  /** Where it lands (or would), relative to DEST. */
+  path: string
+  remote_path: string
+  file_id: string
+  type: 'file' | 'folder'
+  kind: ClashKind
+  reason: 'renamed_from_clash' | 'skipped_for_clash'
+  kept_by: {file_id: string; path: string}
 }
 
 export interface SyncRun {
@@ -103,18 +123,20 @@ export async function sync(drive: Drive, options: SyncOptions): Promise<SyncRun>
   const filter = await buildFilter(options.filter)
   const sides = upload ? await openUpload(drive, options) : await openDownload(drive, options)
   const walkOptions = {filter, signal: options.signal}
-  const localName = (name: string, type: 'file' | 'folder') => {
-    const safe = safeLocalName(name)
-    return type === 'file' && isLivePhoto({name}) ? livpLocalName(safe, options.livp) : safe
-  }
+  const rules = upload ? undefined : (options.landing ?? (await landingRules(sides.localRoot)))
+  const landing = rules && {name: (name: string, type: 'file' | 'folder') => landingName(name, type, options.livp, rules), rules}
   const [source, dest] = await Promise.all([
-    upload ? walkLocal(sides.localRoot, {...walkOptions, followLinks: options.followLinks}) : walkRemote(drive, sides.remoteRoot!, {...walkOptions, localName}),
+    upload ? walkLocal(sides.localRoot, {...walkOptions, followLinks: options.followLinks}) : walkRemote(drive, sides.remoteRoot!, {...walkOptions, landing}),
     upload ? (sides.remoteRoot ? walkRemote(drive, sides.remoteRoot, walkOptions) : emptyTree()) : sides.localExists ? walkLocal(sides.localRoot, walkOptions) : emptyTree(),
   ])
   const failures: WalkFailure[] = [...source.failed, ...dest.failed]
+  const clashes = settleClashes(source, options)
   // What could not be read, or was left out, on SOURCE is left alone on DEST: never deleted.
-  protect(dest, [...source.failed.map((f) => f.rel), ...source.skipped.map((s) => s.rel)])
-  for (const twin of source.shadowed) source.skipped.push({rel: twin.rel, reason: 'another entry of the same name was taken'})
+  protect(dest, [...source.failed.map((f) => f.rel), ...source.skipped.map((s) => s.rel), ...clashes.filter((c) => c.reason === 'skipped_for_clash').map((c) => c.path)])
+  if (rules) {
+    dropLegacyParts(source, dest)
+    keyLikeSource(source, dest, rules)
+  }
   for (const skip of source.skipped) options.events?.skipped?.(skip.rel, skip.reason)
   for (const failure of failures) options.events?.failed?.(failure.rel, failure.error)
 
@@ -139,17 +161,20 @@ export async function sync(drive: Drive, options: SyncOptions): Promise<SyncRun>
       ? new ConflictError(`This run would delete ${thePlan.deleteEntries} entries, more than --max-delete ${maxDelete}: it deleted none.`, {code: 'MaxDelete', hint: 'check the source; raise --max-delete if those deletions are meant'})
       : undefined)
 
-  const base = {direction: upload ? ('upload' as const) : ('download' as const), skipped: source.skipped.map((s) => ({path: s.rel, skipped: true as const, reason: s.reason})), errors: failures.map((f) => ({path: f.rel, error: {code: f.error.code, message: f.error.message}}))}
+  const base = {direction: upload ? ('upload' as const) : ('download' as const), skipped: source.skipped.map((s) => ({path: s.rel, skipped: true as const, reason: s.reason})), errors: failures.map((f) => ({path: f.rel, error: {code: f.error.code, message: f.error.message}})), clashes}
+  const leftOut = clashes.filter((c) => c.reason === 'skipped_for_clash').length
+  // Left out on purpose: exit 6, after any real failure.
+  const clashFailure = leftOut > 0 ? [clashSkipError(leftOut)] : []
   if (options.dryRun) {
     const actions = thePlan.actions.map((a) => describe(a))
     return {
       result: {dry_run: true, ...base, actions, summary: {...tally(thePlan, actions, failures.length), bytes: plannedBytes(thePlan.actions), held_back: guard ? countDeferred(thePlan) : 0}, ...(guard ? {held_back_reason: guard.message} : {})},
-      failures: failures.map((f) => f.error),
+      failures: [...failures.map((f) => f.error), ...clashFailure],
       guard,
     }
   }
 
-  const side = upload ? uploadSide({...options, drive, root: await sides.ensureRemoteRoot!(), folders: remoteFolders(dest), backupDir: sides.backupDir}) : downloadSide({...options, drive, root: await sides.ensureLocalRoot!(), backupDir: sides.backupDir, slots: new Semaphore(DOWNLOAD_SLOTS)})
+  const side = upload ? uploadSide({...options, drive, root: await sides.ensureRemoteRoot!(), folders: remoteFolders(dest), backupDir: sides.backupDir}) : downloadSide({...options, drive, root: await sides.ensureLocalRoot!(), backupDir: sides.backupDir, slots: new Semaphore(DOWNLOAD_SLOTS), adoptLegacyPart: legacyPartOwner(source)})
   const run = await execute(thePlan, side, {
     transfers: Math.min(options.transfers ?? 4, upload ? 16 : DOWNLOAD_SLOTS),
     holdDeletions: guard,
@@ -167,7 +192,7 @@ export async function sync(drive: Drive, options: SyncOptions): Promise<SyncRun>
   const summary = {...tally(thePlan, actions, failures.length), bytes: run.outcomes.reduce((n, o) => n + o.bytes, 0), held_back: run.heldBack.length}
   return {
     result: {dry_run: false, ...base, actions, summary, ...(run.holdReason ? {held_back_reason: run.holdReason.message} : {})},
-    failures: [...failures.map((f) => f.error), ...run.outcomes.filter((o): o is ActionOutcome & {error: AlipanError} => o.error !== undefined).map((o) => o.error)],
+    failures: [...failures.map((f) => f.error), ...run.outcomes.filter((o): o is ActionOutcome & {error: AlipanError} => o.error !== undefined).map((o) => o.error), ...clashFailure],
     guard,
   }
 }
@@ -244,6 +269,25 @@ async function requireLocalFolder(path: string, shown: string): Promise<void> {
     throw asLocalFsError(error, path, 'reading')
   }
   if (!info.isDirectory()) throw new UsageError(`The source ${shown} is a file; sync mirrors folders.`, {hint: 'use `alipan put` for a single file'})
+}
+
+/**
+ * Downloads: the entries that lost a name clash, reported (events and `--json`) on every run.
+ * `fail` stops the run before anything changes; `skip` takes them (and what a folder holds) out
+ * of SOURCE, and the caller leaves their DEST paths alone.
+ */
+function settleClashes(source: Tree, options: SyncOptions): SyncClash[] {
+  if (source.clashes.length === 0) return []
+  const mode = options.onClash ?? 'rename'
+  if (mode === 'fail') throw clashRefusal(source.clashes.map((node) => node.entry!.path))
+  const reports = source.clashes.map((node): SyncClash => {
+    const {kind, keeper, keeperRel} = node.clash!
+    const report: SyncClash = {path: node.rel, remote_path: node.entry!.path, file_id: node.entry!.file_id, type: node.type, kind, reason: mode === 'skip' ? 'skipped_for_clash' : 'renamed_from_clash', kept_by: {file_id: keeper.file_id, path: keeperRel}}
+    options.events?.clash?.(node.entry!.path, {kind, localPath: report.path, keptBy: keeperRel, skipped: mode === 'skip'})
+    return report
+  })
+  if (mode === 'skip') for (const rel of [...source.nodes.keys()]) if (source.clashes.some((node) => isWithin(rel, node.rel))) source.nodes.delete(rel)
+  return reports
 }
 
 /** Drop DEST nodes at or under these paths: whatever they are, this run leaves them alone. */

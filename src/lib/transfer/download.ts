@@ -1,6 +1,6 @@
 import {type Hash, createHash} from 'node:crypto'
 import {createWriteStream} from 'node:fs'
-import {rename, rm, stat, utimes} from 'node:fs/promises'
+import {lstat, rename, rm, stat, utimes} from 'node:fs/promises'
 import type {IncomingMessage} from 'node:http'
 import {basename, dirname, join} from 'node:path'
 import type {Writable} from 'node:stream'
@@ -17,6 +17,7 @@ import type {BandwidthLimiter} from './bandwidth.js'
 import {BULK_CHUNK, getStream, readBody} from './data-plane.js'
 import {DownloadLink} from './download-link.js'
 import {hashRangeInto, newSha1} from './hashing.js'
+import {PART_SUFFIX} from './local-names.js'
 import {MULTI_STREAM_MIN, downloadInStreams} from './multi-stream.js'
 import {isConcurrencyError, isExpiredUrlError, parseOssError, urlExpiresSoon} from './oss-url.js'
 import {writeFailure} from './positional-writer.js'
@@ -47,6 +48,11 @@ export interface DownloadOptions {
   multiStreamMin?: number
   /** Bytes per Range request of a multi-stream download (default: see `pieceSize`). */
   pieceSize?: number
+  /**
+   * Take over a `NAME.part` left by an earlier alipan (default: yes). Folder downloads say no when
+   * the remote folder holds an entry that lands as that name: then it is that file, not ours.
+   */
+  adoptLegacyPart?: boolean
 }
 
 export interface DownloadResult {
@@ -72,12 +78,13 @@ export function livpLocalName(name: string, format: LivpFormat): string {
 }
 
 /**
- * Download a file to `destination` through `destination.part`: an existing `.part` resumes with a
+ * Download a file to `destination` through `destination.alipan-part`: an existing one resumes with a
  * Range request; the result is renamed into place only after its size and SHA-1 match, so no
  * half-written file ever has the final name.
  */
 export async function downloadToFile(entry: RemoteEntry, destination: string, options: DownloadOptions): Promise<DownloadResult> {
   const partPath = partPathFor(destination)
+  if (options.adoptLegacyPart !== false) await adoptLegacyPart(destination, partPath)
   const livp = isLivePhoto(entry) ? options.livp ?? 'jpeg' : undefined
   // Big files go over several streams; so does any file with multi-stream state to resume.
   if (!livp && (entry.size >= (options.multiStreamMin ?? MULTI_STREAM_MIN) || (await stat(rangeStatePath(partPath)).catch(() => undefined)))) {
@@ -158,18 +165,46 @@ export async function downloadToStream(entry: RemoteEntry, output: Writable, opt
 const NAME_MAX = 255
 
 /**
- * `NAME.part`, unless that would be longer than a file name may be while NAME itself is not: then
- * a shortened name with a hash of the full one, the same on every run so a download resumes.
+ * `NAME.alipan-part` (local-names.ts owns the pattern), unless that would be longer than a file
+ * name may be while NAME itself is not: then a shortened name with a hash of the full one, the
+ * same on every run so a download resumes.
  */
 export function partPathFor(destination: string): string {
-  const name = basename(destination)
+  return join(dirname(destination), tempNameFor(basename(destination), PART_SUFFIX))
+}
+
+/** Where earlier versions of alipan kept the bytes so far: `NAME.part` (and `NAME.part.json`). */
+export function legacyPartPathFor(destination: string): string {
+  return join(dirname(destination), legacyPartName(basename(destination)))
+}
+
+export function legacyPartName(name: string): string {
+  return tempNameFor(name, '.part')
+}
+
+function tempNameFor(name: string, suffix: string): string {
   const bytes = Buffer.byteLength(name)
   // A name too long to land fails at once, before any byte is fetched (ENAMETOOLONG on the .part).
-  // Room is kept for the `.part.json` of a multi-stream download beside it.
-  if (bytes + '.part.json'.length <= NAME_MAX || bytes > NAME_MAX) return `${destination}.part`
+  // Room is kept for the `.json` record of a multi-stream download beside it.
+  if (bytes + suffix.length + '.json'.length <= NAME_MAX || bytes > NAME_MAX) return `${name}${suffix}`
   const chars = [...name]
   while (Buffer.byteLength(chars.join('')) > 200) chars.pop()
-  return join(dirname(destination), `${chars.join('')}.${createHash('sha1').update(name).digest('hex').slice(0, 12)}.part`)
+  return `${chars.join('')}.${createHash('sha1').update(name).digest('hex').slice(0, 12)}${suffix}`
+}
+
+/**
+ * A `NAME.part` (and its `NAME.part.json`) that an earlier alipan left before its temporary files
+ * had a name of their own is taken over, so an upgrade resumes it instead of stranding it: the
+ * record first, since a `.part` without one would read as a whole prefix.
+ */
+async function adoptLegacyPart(destination: string, partPath: string): Promise<void> {
+  const legacy = legacyPartPathFor(destination)
+  if (legacy === partPath || (await lstat(partPath).catch(() => undefined))) return
+  if (!(await lstat(legacy).catch(() => undefined))?.isFile()) return
+  const legacyState = rangeStatePath(legacy)
+  const hasState = (await lstat(legacyState).catch(() => undefined))?.isFile() ?? false
+  if (hasState && !(await rename(legacyState, rangeStatePath(partPath)).then(() => true, () => false))) return
+  if (!(await rename(legacy, partPath).then(() => true, () => false)) && hasState) await rename(rangeStatePath(partPath), legacyState).catch(() => undefined)
 }
 
 /** Files under this size carry a direct download URL in their listing (§4.1). */

@@ -28,6 +28,25 @@ export function safeLocalName(name: string, platform: NodeJS.Platform = process.
   return safe
 }
 
+/**
+ * alipan's own files beside a download, and only those: `NAME.alipan-part` (the bytes so far),
+ * `NAME.alipan-part.json` (a multi-stream download's record of them) and that record's atomic-save
+ * temp `NAME.alipan-part.json.PID.tmp`. A name the code owns, so that `sync` and `put -r` can
+ * leave them out while a user's own `notes.part` stays a file like any other.
+ */
+export const PART_SUFFIX = '.alipan-part'
+const OWN_TEMP = /\.alipan-part(?:\.json(?:\.\d+\.tmp)?)?$/
+
+export function isOwnTempName(name: string): boolean {
+  return OWN_TEMP.test(name)
+}
+
+/** A remote name that would land as one of alipan's temporary files is refused (in folder downloads). */
+export function refuseOwnTempName(name: string): string {
+  if (isOwnTempName(name)) throw new UnsafeNameError(name, "the name is reserved for alipan's unfinished downloads")
+  return name
+}
+
 /** Join a remote-derived relative path under `root`, refusing anything that would escape it. */
 export function localPathUnder(root: string, segments: readonly string[], platform: NodeJS.Platform = process.platform): string {
   const target = resolve(root, ...segments.map((s) => safeLocalName(s, platform)))

@@ -40,7 +40,7 @@ export class WriteFailure extends Error {
 /** A failed write: a full or read-only disk is the user's to fix (exit 9); anything else is unexpected. */
 export function writeFailure(error: unknown, path: string | undefined): AlipanError {
   const full = ['ENOSPC', 'EDQUOT'].includes(localFsCode(error) ?? '')
-  const local = asLocalFsError(error, path, 'writing', full ? 'free some space there and run the same command again: it resumes from that .part file' : undefined)
+  const local = asLocalFsError(error, path, 'writing', full ? 'free some space there and run the same command again: it resumes from that .alipan-part file' : undefined)
   if (local instanceof AlipanError) return local
   return new AlipanError(`Writing${path ? ` ${path}` : ''} failed: ${(error as Error).message}`, ExitCode.unexpected, {code: (error as {code?: string}).code ?? 'WriteFailed', cause: error})
 }
