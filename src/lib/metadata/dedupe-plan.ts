@@ -7,8 +7,9 @@ import {remoteMtimeMs} from '../drive/entry-time.js'
  *
  * - every mode but `list`, for a group of files with one name: copies with the same content
  *   (SHA-1 and size) are removed first, keeping one of them, the one the mode would keep;
- * - `skip` then leaves what differs; `first`, `newest`, `oldest`, `largest`, `smallest` keep one
- *   and remove the others; `rename` gives all but the first a name of their own;
+ * - `skip` then leaves what differs; `first` (the one created first: the original), `newest`,
+ *   `oldest`, `largest`, `smallest` keep one and remove the others; `rename` gives all but the
+ *   first a name of their own;
  * - folders of one name are merged into the first (their contents moved into it) by the modes
  *   that keep one, renamed by `rename`, left by `skip`;
  * - `--by-hash` groups are files of one content anywhere: the keeping modes keep one, `skip`
@@ -24,7 +25,7 @@ export interface DedupeGroup {
   folder?: RemoteEntry
   /** Name groups: the shared name; hash groups: the shared SHA-1. */
   key: string
-  /** In listing order (hash groups: path order). */
+  /** Name groups: oldest first (by `created_at`, then id), so "first" is the original; hash groups: path order. */
   entries: RemoteEntry[]
 }
 
@@ -43,7 +44,8 @@ export function nameGroups(folder: RemoteEntry, children: readonly RemoteEntry[]
     const key = `${child.type}\u0000${child.name}`
     byKey.set(key, [...(byKey.get(key) ?? []), child])
   }
-  return [...byKey.values()].filter((entries) => entries.length > 1).map((entries) => ({kind: 'name', type: entries[0].type, folder, key: entries[0].name, entries}))
+  const created = (a: RemoteEntry, b: RemoteEntry) => (a.created_at ?? '').localeCompare(b.created_at ?? '') || (a.file_id < b.file_id ? -1 : a.file_id > b.file_id ? 1 : 0)
+  return [...byKey.values()].filter((entries) => entries.length > 1).map((entries) => ({kind: 'name', type: entries[0].type, folder, key: entries[0].name, entries: entries.sort(created)}))
 }
 
 /** Files sharing a SHA-1 and a size, anywhere among `files`; files without a SHA-1 are in no group. */
