@@ -245,7 +245,20 @@ export async function localReads(root: string, argv: string[]): Promise<{bytes: 
   if (r.code !== 0) throw new Error(`strace run of alipan ${argv.join(' ')} exited ${r.code}: ${r.stderr.trim().slice(-500)}`)
   let bytes = 0
   let opened = 0
-  for (const line of readFileSync(log, 'utf8').split('\n')) {
+  // With -f, a call another thread interrupts is split in two lines (`<unfinished ...>`, then
+  // `<... read resumed>`): join them, or the reads of the thread pool go uncounted.
+  const unfinished = new Map<string, string>()
+  for (let line of readFileSync(log, 'utf8').split('\n')) {
+    const pid = /^(\d+) /.exec(line)?.[1] ?? ''
+    if (line.endsWith('<unfinished ...>')) {
+      unfinished.set(pid, line.slice(0, -'<unfinished ...>'.length))
+      continue
+    }
+    const resumed = /^\d+ <\.\.\. \w+ resumed>(.*)$/.exec(line)
+    if (resumed) {
+      line = `${unfinished.get(pid) ?? ''}${resumed[1]}`
+      unfinished.delete(pid)
+    }
     const read = /(?:read|pread64)\((\d+)<([^>]*)>.*= (\d+)$/.exec(line)
     if (read && read[2].startsWith(root)) bytes += Number(read[3])
     const open = /openat\([^"]*"([^"]*)", ([A-Z_|]+).*= (\d+)<[^>]*>$/.exec(line)

@@ -15,6 +15,7 @@ import {join} from 'node:path'
 
 import {benchCrypt} from './crypt.js'
 import {BIG, type Benchmark, QUICK, ROOT, RUNS, WORK, args, login, makeFile, rows, startEmulator, watchEmulator} from './kit.js'
+import {benchMetadata} from './metadata.js'
 import {benchBwlimit, benchFiles, benchStreams} from './streams.js'
 import {benchSync, benchSyncBig} from './sync.js'
 import {benchGet, benchLs, benchMany, benchPut, benchRapid, benchRss} from './transfers.js'
@@ -29,6 +30,7 @@ const BENCHMARKS: Record<string, Benchmark> = {
   ls: benchLs,
   sync: benchSync,
   'sync-big': benchSyncBig,
+  metadata: benchMetadata,
   streams: benchStreams,
   files: benchFiles,
   bwlimit: benchBwlimit,
@@ -36,7 +38,7 @@ const BENCHMARKS: Record<string, Benchmark> = {
 }
 
 /** What each run leaves in WORK that runs to many GiB: everything but the inputs. */
-const SCRATCH = ['emulator', 'got.bin', 'rss-out.bin', 'many', 'files-out', 'sync-small', 'sync-big']
+const SCRATCH = ['emulator', 'got.bin', 'rss-out.bin', 'many', 'files-out', 'sync-small', 'sync-big', 'metadata-small']
 
 async function main(): Promise<void> {
   const only = args.only?.split(',').map((name) => name.trim())

@@ -9,6 +9,7 @@ import {tmpdir} from 'node:os'
 import {dirname, join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
+import {plantDuplicate} from '../test/duplicates.js'
 import {startEmulator} from '../test/emulator/index.js'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
@@ -66,11 +67,23 @@ try {
   await step(0, 'ls', '-R', '/mirror/old')
   await step(0, 'sync', 'alipan:/mirror/photos', join(work, 'mirror-restore'))
 
+  // Answers from metadata: verify the backup without downloading a byte, then see what is where
+  await step(0, 'check', photos, 'alipan:/mirror/photos')
+  writeFileSync(join(photos, '2026', 'notes.txt'), 'to be backed up tonight\n')
+  await step(1, 'check', photos, 'alipan:/mirror/photos', '--combined', '-') // a difference: exit 1
+  await step(0, 'du', '/mirror')
+  await step(0, 'tree', '/backups/photos', '--size')
+  await step(0, 'sha1sum', '-r', '/backups/photos/2026')
+
   // Manage and share
   await step(0, 'mkdir', '-p', '/albums/2026')
   await step(0, 'cp', '/backups/photos/2026/summer', '/albums/2026/') // a folder copy: an async task on the service
   await step(0, 'mv', '/albums/2026/summer/海边.jpg', '/albums/2026/summer/seaside.jpg')
   await step(0, 'find', '/albums', '--name', '*.jpg')
+  // Another tool left a second README.txt beside ours (the service allows duplicate names)
+  await plantDuplicate(emu, '/backups/photos', 'README.txt', 'Holiday photos (old copy)\n', {localModifiedAt: '2025-06-01T00:00:00.000Z'})
+  await step(0, 'dedupe', '/backups/photos', '--mode', 'list')
+  await step(0, 'dedupe', '/backups/photos', '--mode', 'newest')
   await step(0, 'link', '/backups/photos/README.txt', '--expire', '600')
   await step(2, 'rm', '/elsewhere/copy.mp4') // no terminal to confirm on → refused without --force
   await step(0, 'rm', '-f', '/elsewhere/copy.mp4') // to the recycle bin

@@ -8,6 +8,7 @@ import {join} from 'node:path'
 import {after, before, beforeEach, describe, it} from 'node:test'
 
 import {CredentialStore} from '../../src/lib/auth/credentials.js'
+import {plantDuplicate} from '../duplicates.js'
 import {type Fixture, KEY, pattern, runInPty, setup, startCli} from '../support.js'
 import '../helpers.js'
 
@@ -76,6 +77,17 @@ describe('on a terminal (pty)', () => {
     assert.equal(accepted.status, 0, accepted.output)
     assert.equal(f.emu.fs().get('/tty-rm/keep'), undefined)
     assert.match(accepted.output, /Restore from the recycle bin in the Alipan app/)
+  })
+
+  it('dedupe asks about each group on a terminal; "Keep 2" keeps that one and trashes the other', async () => {
+    await f.login()
+    const first = f.emu.fs().put('/tty-dedupe/a.txt', 'first').file_id as string
+    const second = await plantDuplicate(f.emu, '/tty-dedupe', 'a.txt', 'second, longer')
+    const r = await runInPty(['dedupe', '/tty-dedupe'], f.env, [{expect: 'What now\\?', send: `${KEY.down}${KEY.enter}`}])
+    assert.equal(r.status, 0, r.output)
+    assert.match(r.output, /\/tty-dedupe\/a\.txt: 2 files with this name/)
+    assert.deepEqual(f.emu.fs().list('/tty-dedupe').map((e) => e.file_id), [second])
+    assert.ok(f.emu.fs().trashed().some((e) => e.file_id === first))
   })
 
   it('Ctrl-C during login exits 130 and leaves the stored login as it was', async () => {
