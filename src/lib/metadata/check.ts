@@ -1,13 +1,13 @@
 import {AlipanError, ExitCode, UsageError, asLocalFsError, isAbortError} from '../errors.js'
 import type {TransferEvents} from '../files/events.js'
 import {type FilterRules, type PathFilter, buildFilter} from '../files/filter.js'
+import {landingName, landingRules} from '../files/landing.js'
 import {walkLocal} from '../files/local-walk.js'
 import {runPool} from '../files/pool.js'
 import {walkRemote} from '../files/remote-walk.js'
 import {type Tree, type WalkFailure, emptyTree, isWithin} from '../files/tree.js'
-import {type LivpFormat, isLivePhoto, livpLocalName} from '../transfer/download.js'
+import {type LivpFormat, isLivePhoto} from '../transfer/download.js'
 import {sha1File} from '../transfer/hashing.js'
-import {safeLocalName} from '../transfer/local-names.js'
 import {type CheckKind, type CheckLine, type CheckRules, compareTrees, localFilesToHash} from './check-compare.js'
 import {type DriveResolver, type Location, isRemoteArgument, resolveLocation} from './locations.js'
 
@@ -125,11 +125,11 @@ async function walk(side: Location, other: Location, fileKey: string, filter: Pa
   if (side.type === 'file') return singleFile(side, fileKey)
   if (side.kind === 'local') return walkLocal(side.path, {filter, followLinks: options.followLinks, signal: options.signal})
   const downloaded = other.kind === 'local' && side.argument === options.source
-  const localName = (name: string, type: 'file' | 'folder') => {
-    const safe = safeLocalName(name)
-    return type === 'file' && isLivePhoto({name}) ? livpLocalName(safe, options.livp) : safe
-  }
-  return walkRemote(side.drive, side.entry, {filter, signal: options.signal, ...(downloaded ? {localName} : {})})
+  if (!downloaded) return walkRemote(side.drive, side.entry, {filter, signal: options.signal})
+  // The names get and sync give the files on that disk, clashes settled the same way (name-clash.ts).
+  const rules = await landingRules(other.path)
+  const landing = {name: (name: string, type: 'file' | 'folder') => landingName(name, type, options.livp, rules), rules}
+  return walkRemote(side.drive, side.entry, {filter, signal: options.signal, landing})
 }
 
 function singleFile(side: Location, rel: string): Tree {

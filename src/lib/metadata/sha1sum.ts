@@ -2,6 +2,7 @@ import type {Drive, RemoteEntry} from '../drive/drive.js'
 import {remotePathArg} from '../drive/remote-path.js'
 import {AlipanError, ExitCode, UsageError} from '../errors.js'
 import {type FilterRules, buildFilter} from '../files/filter.js'
+import {landingName, landingRules} from '../files/landing.js'
 import {walkRemote} from '../files/remote-walk.js'
 import {isLivePhoto} from '../transfer/download.js'
 import {safeLocalName} from '../transfer/local-names.js'
@@ -56,7 +57,10 @@ export async function sha1sums(drive: Drive, options: Sha1sumOptions): Promise<S
       continue
     }
     const prefix = target.path === '/' ? '' : safeLocalName(target.name)
-    const tree = await walkRemote(drive, target, {filter, localName: (name) => safeLocalName(name), signal: options.signal})
+    // get -r into the current folder settles clashes by that disk's rules: the same names here.
+    const rules = await landingRules(process.cwd())
+    const landing = {name: (name: string, type: 'file' | 'folder') => landingName(name, type, 'jpeg', rules), rules}
+    const tree = await walkRemote(drive, target, {filter, landing, signal: options.signal})
     for (const failure of tree.failed) run.failures.push({remote_path: joinPath(target.path, failure.rel), error: failure.error})
     for (const node of tree.nodes.values()) if (node.type === 'file') add(run, node.entry!, prefix ? `${prefix}/${node.rel}` : node.rel)
   }
