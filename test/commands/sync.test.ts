@@ -377,6 +377,25 @@ describe('sync', () => {
       assert.equal(statSync(join(dest, 't.txt')).mtimeMs, Date.parse('2026-06-01T12:00:00.500Z'))
     })
 
+    it('a live photo lands as its chosen stream; a re-run downloads nothing (the local size is the stream\'s, not the package\'s)', async () => {
+      f.emu.fs().seedLivePhoto(`${remote}/IMG_1.livp`, {jpeg: 'JPEGDATA', mov: 'MOVDATA-LONGER'})
+      const dest = join(f.workDir, `restore${n}`)
+      const r = await sync(`alipan:${remote}`, dest)
+      assert.equal(r.exitCode, 0, r.stderr)
+      assert.equal(readFileSync(join(dest, 'IMG_1.jpg'), 'utf8'), 'JPEGDATA')
+      f.emu.resetCounters()
+      const again = await sync(`alipan:${remote}`, dest)
+      assert.equal(again.exitCode, 0, again.stderr)
+      assert.deepEqual(again.result?.actions, [])
+      assert.equal(again.result?.summary.unchanged, 1)
+      assert.equal(calls(/getDownloadUrl$/), 0)
+      // A new photo under the same name (another time) comes down again.
+      f.emu.fs().seedLivePhoto(`${remote}/IMG_1.livp`, {jpeg: 'JPEG-TWO', mov: 'MOV'})
+      const changed = await sync(`alipan:${remote}`, dest)
+      assert.equal(changed.exitCode, 0, changed.stderr)
+      assert.equal(readFileSync(join(dest, 'IMG_1.jpg'), 'utf8'), 'JPEG-TWO')
+    })
+
     it('large files come down over the multi-stream engine (--streams), inside the 3 connections', async () => {
       const big = pattern(33 * 1024 * 1024, 12)
       f.emu.fs().put(`${remote}/big.bin`, big)

@@ -241,7 +241,7 @@ async function decide(job: Job, options: GetOptions): Promise<'identical' | 'dif
   if (choice === 'skip') {
     // Size and time first (a file that get or sync wrote has the remote time); SHA-1 only when they cannot tell.
     const info = await stat(job.local)
-    const verdict = compareFiles({size: job.entry.size, mtimeMs: remoteMtimeMs(job.entry)}, info, 'default')
+    const verdict = compareFiles({size: job.entry.size, mtimeMs: remoteMtimeMs(job.entry), sizeUnknown: isLivePhoto(job.entry)}, info, 'default')
     const same = verdict === 'same' || (verdict === 'hash' && job.entry.content_hash !== undefined && (await sha1File(job.local, info.size, {signal: options.signal})) === job.entry.content_hash)
     return same ? 'identical' : 'differs'
   }

@@ -1,6 +1,7 @@
 import type {Drive, RemoteEntry} from '../drive/drive.js'
 import {AlipanError, throwIfAborted} from '../errors.js'
 import {remoteMtimeMs} from '../drive/entry-time.js'
+import {isLivePhoto} from '../transfer/download.js'
 import {NO_FILTER, type PathFilter} from './filter.js'
 import {EXACT_NAMES, type NameRules, placeEntries} from './name-clash.js'
 import {runPool} from './pool.js'
@@ -59,6 +60,7 @@ export async function walkRemote(drive: Drive, root: RemoteEntry, options: Remot
           continue
         }
         const node: TreeNode = {rel, type: entry.type, size: entry.type === 'file' ? entry.size : 0, mtimeMs: remoteMtimeMs(entry), hash: entry.content_hash, entry}
+        if (options.landing && entry.type === 'file' && isLivePhoto(entry)) node.sizeUnknown = true
         if (clash && !options.landing) {
           // DEST of an upload: the service allows duplicate names (`ignore`); the newest is compared, the others reported.
           tree.shadowed.push(node)

@@ -14,6 +14,8 @@ export interface TreeNode {
   size: number
   /** Modification time in ms (float) when the side knows one. */
   mtimeMs?: number
+  /** Remote live photos walked for a download: they land as one stream, so only the time compares (compare.ts). */
+  sizeUnknown?: boolean
   /** Remote files: the service's SHA-1 (uppercase). */
   hash?: string
   /** Local side: the absolute path. */
