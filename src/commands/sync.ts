@@ -6,7 +6,8 @@ import {bandwidthLimit, filterFlags, filterRules, progressMode, transferFlags} f
 import type {CompareMode} from '../lib/files/compare.js'
 import type {RemovalMethod} from '../lib/manage/remove.js'
 import {humanDuration, humanSize} from '../lib/output/format.js'
-import {type SyncActionResult, type SyncResult, sync} from '../lib/sync/sync.js'
+import {type SyncActionResult, type SyncEnd, type SyncResult, sync} from '../lib/sync/sync.js'
+import {parseLocation} from '../lib/drive/location.js'
 import type {LivpFormat} from '../lib/transfer/download.js'
 import {parseSize} from '../lib/transfer/part-size.js'
 import {ResumeStore} from '../lib/transfer/resume-state.js'
@@ -55,7 +56,15 @@ All transfers come first. Deletions happen only if every transfer succeeded; rem
 
   async run(): Promise<SyncResult> {
     const {args, flags} = await this.parse(Sync)
-    const drive = await this.openDrive(flags)
+    const resolver = this.locations(flags)
+    // A side written as a location (alipan:/…, alipan@PROFILE:/…, alipan,drive=TYPE:/…) is remote; anything else is local.
+    const end = async (raw: string): Promise<SyncEnd> => {
+      const location = parseLocation(raw)
+      if (!location) return {kind: 'local', path: raw, shown: raw}
+      const {drive, path} = await resolver.open(location)
+      return {kind: 'remote', drive, path, shown: raw}
+    }
+    const ends = {source: await end(args.source), dest: await end(args.dest), backupDir: flags['backup-dir'] === undefined ? undefined : await end(flags['backup-dir'])}
     const settings = await this.context().settings()
     const mode = progressMode(flags, this.jsonEnabled())
     const reporter = new ProgressReporter(mode, '', process.stderr, false)
@@ -64,15 +73,13 @@ All transfers come first. Deletions happen only if every transfer succeeded; rem
     const compare: CompareMode = flags.checksum ? 'checksum' : flags['size-only'] ? 'size-only' : 'default'
     let run
     try {
-      run = await sync(drive, {
-        source: args.source,
-        dest: args.dest,
+      run = await sync({
+        ...ends,
         dryRun: flags['dry-run'],
         compare,
         filter: filterRules(flags),
         maxDelete: flags['max-delete'],
         allowEmptySource: flags['allow-empty-source'],
-        backupDir: flags['backup-dir'],
         removal,
         transfers: flags.transfers,
         rapid: flags.rapid ?? settings['rapid-upload'] === 'on',

@@ -68,6 +68,10 @@ const ROUTES: Record<string, ControlFn> = {
     emu.faults.failAsyncTasks(num(body.times, 1))
     return ok
   },
+  'POST /faults/rapid-miss': (emu, body) => {
+    emu.faults.missRapid(num(body.times, 1))
+    return ok
+  },
   'POST /faults/clear': (emu) => {
     emu.faults.clear()
     return ok

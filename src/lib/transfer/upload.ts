@@ -182,12 +182,12 @@ function bounds(range: {start: number; end: number}): [number, number] {
   return [range.start, range.end]
 }
 
-function withProof(base: CreateFileRequest, contentHash: string, proofBytes: Uint8Array): CreateFileRequest {
+export function withProof(base: CreateFileRequest, contentHash: string, proofBytes: Uint8Array): CreateFileRequest {
   return {...base, content_hash: contentHash, content_hash_name: 'sha1', proof_code: proofCodeFromBytes(proofBytes), proof_version: 'v1'}
 }
 
 /** A rapid hit exists at once (§5.4); `complete` is idempotent there and returns the file object. */
-async function finishRapid(client: ApiClient, session: {driveId: string; fileId: string; uploadId: string}, signal?: AbortSignal): Promise<FileItem> {
+export async function finishRapid(client: ApiClient, session: {driveId: string; fileId: string; uploadId: string}, signal?: AbortSignal): Promise<FileItem> {
   if (!session.uploadId) return getFile(client, session.driveId, session.fileId)
   return completeUpload(client, session, {signal})
 }
@@ -215,7 +215,7 @@ async function resumeSession(path: string, size: number, state: UploadState, tar
 }
 
 /** Parts 1..k all present: everything up to k counts as done (as tickstep resyncs, §5.8). */
-function contiguousParts(uploaded: Array<{part_number: number}>): number {
+export function contiguousParts(uploaded: Array<{part_number: number}>): number {
   const have = new Set(uploaded.map((p) => p.part_number))
   let k = 0
   while (have.has(k + 1)) k++
