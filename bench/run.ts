@@ -14,6 +14,7 @@ import {mkdirSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {BIG, type Benchmark, QUICK, ROOT, RUNS, WORK, args, login, makeFile, rows, startEmulator, watchEmulator} from './kit.js'
+import {benchLocations} from './locations.js'
 import {benchBwlimit, benchFiles, benchStreams} from './streams.js'
 import {benchSync, benchSyncBig} from './sync.js'
 import {benchGet, benchLs, benchMany, benchPut, benchRapid, benchRss} from './transfers.js'
@@ -31,10 +32,11 @@ const BENCHMARKS: Record<string, Benchmark> = {
   streams: benchStreams,
   files: benchFiles,
   bwlimit: benchBwlimit,
+  locations: benchLocations,
 }
 
 /** What each run leaves in WORK that runs to many GiB: everything but the inputs. */
-const SCRATCH = ['emulator', 'got.bin', 'rss-out.bin', 'many', 'files-out', 'sync-small', 'sync-big']
+const SCRATCH = ['emulator', 'got.bin', 'rss-out.bin', 'many', 'files-out', 'sync-small', 'sync-big', 'loc-temp']
 
 async function main(): Promise<void> {
   const only = args.only?.split(',').map((name) => name.trim())

@@ -70,6 +70,10 @@ try {
   await step(0, 'mkdir', '-p', '/albums/2026')
   await step(0, 'cp', '/backups/photos/2026/summer', '/albums/2026/') // a folder copy: an async task on the service
   await step(0, 'mv', '/albums/2026/summer/海边.jpg', '/albums/2026/summer/seaside.jpg')
+  // Another drive of the same account: each file by rapid upload (8 bytes read, nothing uploaded)
+  await step(0, 'cp', '/backups/photos', 'alipan,drive=resource:/photos')
+  await step(0, 'sync', 'alipan:/backups/photos', 'alipan,drive=resource:/photos') // a mirror between the drives: nothing left to copy
+  await step(0, 'ls', '-l', '-R', 'alipan,drive=resource:/photos')
   await step(0, 'find', '/albums', '--name', '*.jpg')
   await step(0, 'link', '/backups/photos/README.txt', '--expire', '600')
   await step(2, 'rm', '/elsewhere/copy.mp4') // no terminal to confirm on → refused without --force

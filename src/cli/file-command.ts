@@ -12,7 +12,7 @@ export abstract class FileCommand extends AlipanCommand {
   static override baseFlags = {
     ...AlipanCommand.baseFlags,
     drive: Flags.string({
-      description: 'Drive to use (default: the `drive` setting, else default).',
+      description: 'Drive to use (default: the `drive` setting, else default). A remote path may also name another drive or login itself: alipan,drive=resource:/PATH, alipan@PROFILE:/PATH.',
       helpGroup: 'GLOBAL',
       options: ['default', 'resource', 'backup'],
     }),

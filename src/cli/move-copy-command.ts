@@ -4,6 +4,7 @@ import type {Drive} from '../lib/drive/drive.js'
 import type {AcrossOptions, CopiedFile} from '../lib/manage/cross-copy.js'
 import {type MoveCopyOptions, type MoveCopyResult} from '../lib/manage/move-copy.js'
 import {humanSize} from '../lib/output/format.js'
+import {locationPrefix} from '../lib/drive/location.js'
 import {conflictPrompt} from './conflict-prompt.js'
 import {FileCommand, conflictFlag, conflictModeOrAsk} from './file-command.js'
 import {Failures, taskSpinner} from './task-feedback.js'
@@ -32,6 +33,9 @@ export abstract class MoveCopyCommand extends FileCommand {
     const destination = await resolver.openPath(paths.at(-1)!)
     const sources = []
     for (const raw of paths.slice(0, -1)) sources.push(await resolver.openPath(raw))
+    // Human lines name the destination's location when it is not the command's own drive.
+    const {location} = destination
+    const to = location.profile || location.drive ? locationPrefix(location) : ''
     const failures = new Failures()
     const results = await service(destination.drive, {
       sources: sources.map((s) => s.path),
@@ -42,9 +46,9 @@ export abstract class MoveCopyCommand extends FileCommand {
       signal: this.signal,
       events: {
         ...taskSpinner((text) => this.spinner(text)),
-        done: (r) => this.info(r.skipped ? `Skipped ${r.source}: ${r.destination} exists` : `${r.source} → ${r.destination}${r.replaced ? ' (the old one is in the recycle bin)' : ''}`),
+        done: (r) => this.info(r.skipped ? `Skipped ${r.source}: ${to}${r.destination} exists` : `${r.source} → ${to}${r.destination}${r.replaced ? ' (the old one is in the recycle bin)' : ''}`),
       },
-      across: across && {...(await across(flags)), onFile: (file) => this.fileLine(file)},
+      across: across && {...(await across(flags)), onFile: (file) => this.fileLine(file, to)},
       onError: failures.record,
     })
     failures.finish(results.length)
@@ -52,10 +56,10 @@ export abstract class MoveCopyCommand extends FileCommand {
   }
 
   /** One line per file of a copy between locations: how it travelled. */
-  private fileLine(file: CopiedFile): void {
+  private fileLine(file: CopiedFile, to: string): void {
     if (file.error) return this.info(`  ${file.source}: failed (${file.error.message})`)
     if (file.skipped) return this.info(`  ${file.source}: skipped, another entry of that name was copied`)
     const how = file.via === 'rapid' ? 'rapid upload' : `streamed ${humanSize(file.bytes_uploaded)} (${file.reason})`
-    this.info(`  ${file.source} → ${file.destination} (${how})`)
+    this.info(`  ${file.source} → ${to}${file.destination} (${how})`)
   }
 }

@@ -75,7 +75,8 @@ export class RemoteSource {
     }
     this.linkCalls++
     const response = await getDownloadUrl(this.drive.client, this.drive.driveId, this.entry.file_id, undefined, {signal: this.signal})
-    if (!response.url) throw new NetworkError(`The service gave no download URL for ${this.entry.path}.`)
+    // A live photo has streams instead of one URL (§4.8): its own bytes cannot be read to copy it.
+    if (!response.url) throw new AlipanError(`The service gives no download URL for ${this.entry.path}, so it cannot be copied to another drive or login.`, ExitCode.unexpected, {code: 'NoDownloadUrl'})
     return response.url
   }
 
