@@ -13,7 +13,7 @@ import {choosePartSize, partCount, partRange} from './part-size.js'
 import {proofRange} from './proof.js'
 import {putPart} from './put-part.js'
 import {RemoteSource} from './remote-source.js'
-import {IntegrityError, type TransferProgress, type UploadTarget, finishRapid, withProof} from './upload.js'
+import {IntegrityError, type TransferProgress, type UploadTarget, fileCreateRequest, finishRapid, withProof} from './upload.js'
 import {UploadUrls} from './upload-urls.js'
 
 export interface RemoteCopyOptions {
@@ -53,17 +53,7 @@ export async function copyRemoteFile(from: Drive, entry: RemoteEntry, target: Up
   const expected = entry.content_hash?.toUpperCase()
   const partSize = choosePartSize(size, options.partSize)
   const parts = partCount(size, partSize)
-  const mtime = remoteMtimeMs(entry)
-  const base: CreateFileRequest = {
-    drive_id: target.driveId,
-    parent_file_id: target.parentId,
-    name: target.name,
-    type: 'file',
-    check_name_mode: target.checkNameMode,
-    size,
-    part_info_list: Array.from({length: parts}, (_, i) => ({part_number: i + 1})),
-    ...(mtime === undefined ? {} : {local_modified_at: new Date(mtime).toISOString()}),
-  }
+  const base = fileCreateRequest(target, size, parts, remoteMtimeMs(entry))
 
   let reason: StreamReason | undefined = !options.rapid ? 'rapid-off' : !expected ? 'no-hash' : undefined
   let created: CreateResponse | undefined

@@ -38,7 +38,10 @@ export class RemoteSource {
   bytesRead = 0
   /** getDownloadUrl calls made. */
   linkCalls = 0
+  /** The listing's URL, until it is first used. */
   private listing?: string
+  /** The listing's URL once in use, to tell it apart from getDownloadUrl's. */
+  private listingInUse?: string
   private current?: string
   private readonly link: DownloadLink
   private readonly slots: Semaphore
@@ -57,8 +60,6 @@ export class RemoteSource {
   get viaListingUrl(): boolean {
     return this.current !== undefined && this.current === this.listingInUse
   }
-
-  private listingInUse?: string
 
   /** From now on, getDownloadUrl's URL rather than the listing's. */
   async dropListingUrl(): Promise<void> {
