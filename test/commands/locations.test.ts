@@ -4,7 +4,7 @@ import {after, before, beforeEach, describe, it} from 'node:test'
 import type {MoveCopyResult} from '../../src/lib/manage/move-copy.js'
 import type {SyncResult} from '../../src/lib/sync/sync.js'
 import type {UserInfo} from '../emulator/index.js'
-import {type Fixture, pattern, setup} from '../support.js'
+import {type FaultKind, type Fixture, injectWriteFault, metWriteFault, pattern, setup} from '../support.js'
 import '../helpers.js'
 
 const MiB = 1024 * 1024
@@ -279,4 +279,21 @@ describe('locations: other drives and profiles', () => {
     assert.match(revoked.stderr, /Hint: .*alipan login --profile work/)
     await f.login({userId: bob.user_id, profile: 'work'})
   })
+
+  for (const kind of ['fails twice', 'loses its answer'] as FaultKind[]) {
+    for (const endpoint of ['create', 'complete']) {
+      it(`a flaky service: ${endpoint} ${kind} → one copy of that name, the right content, no name(1)`, async () => {
+        const data = pattern(300 * 1024, 11)
+        f.emu.fs().put(`${dir}/f.bin`, data)
+        f.emu.fs(alice.resource_drive_id).mkdir(dir)
+        injectWriteFault(f.emu, kind, endpoint)
+        const r = await cp(`${dir}/f.bin`, `alipan,drive=resource:${dir}/`)
+        assert.equal(r.exitCode, 0, r.stderr)
+        assert.ok(metWriteFault(f.emu, endpoint), 'the fault was met')
+        assert.deepEqual(f.emu.fs(alice.resource_drive_id).list(dir).map((e) => e.name), ['f.bin'])
+        assert.ok(f.emu.fs(alice.resource_drive_id).read(`${dir}/f.bin`).equals(data))
+        assert.equal(r.results[0].files?.[0].via, 'rapid')
+      })
+    }
+  }
 })
