@@ -271,6 +271,15 @@ describe('locations: other drives and profiles', () => {
     assert.match(locked.stderr, /This drive is locked/)
     f.emu.faults.clear()
 
+    // A login that did not grant its resource drive (§3.3): exit 4, log in again to grant it.
+    const carol = f.emu.createUser('carol')
+    f.emu.setDriveGrant('resource', false, carol.user_id)
+    await f.login({userId: carol.user_id, profile: 'carol'})
+    const withheld = await f.cli(['ls', 'alipan@carol,drive=resource:/'])
+    assert.equal(withheld.exitCode, 4, withheld.stderr)
+    assert.match(withheld.stderr, /This login has no resource drive/)
+    assert.match(withheld.stderr, /Hint: .*alipan login --profile carol/)
+
     // A login whose refresh is refused mid-way names its own profile in the hint.
     f.emu.revokeUser(bob.user_id)
     f.emu.expireAccessTokens(bob.user_id)
