@@ -220,7 +220,7 @@ async function resumeSession(path: string, size: number, state: UploadState, tar
 }
 
 /** Parts 1..k all present: everything up to k counts as done (as tickstep resyncs, §5.8). */
-export function contiguousParts(uploaded: Array<{part_number: number}>): number {
+function contiguousParts(uploaded: Array<{part_number: number}>): number {
   const have = new Set(uploaded.map((p) => p.part_number))
   let k = 0
   while (have.has(k + 1)) k++
