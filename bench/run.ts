@@ -15,6 +15,7 @@ import {join} from 'node:path'
 
 import {benchCrypt} from './crypt.js'
 import {BIG, type Benchmark, QUICK, ROOT, RUNS, WORK, args, login, makeFile, rows, startEmulator, watchEmulator} from './kit.js'
+import {benchLocations} from './locations.js'
 import {benchMetadata} from './metadata.js'
 import {benchBwlimit, benchFiles, benchStreams} from './streams.js'
 import {benchSync, benchSyncBig} from './sync.js'
@@ -35,10 +36,11 @@ const BENCHMARKS: Record<string, Benchmark> = {
   files: benchFiles,
   bwlimit: benchBwlimit,
   crypt: benchCrypt,
+  locations: benchLocations,
 }
 
 /** What each run leaves in WORK that runs to many GiB: everything but the inputs. */
-const SCRATCH = ['emulator', 'got.bin', 'rss-out.bin', 'many', 'files-out', 'sync-small', 'sync-big', 'metadata-small']
+const SCRATCH = ['emulator', 'got.bin', 'rss-out.bin', 'many', 'files-out', 'sync-small', 'sync-big', 'metadata-small', 'loc-temp']
 
 async function main(): Promise<void> {
   const only = args.only?.split(',').map((name) => name.trim())

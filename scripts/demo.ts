@@ -79,6 +79,10 @@ try {
   await step(0, 'mkdir', '-p', '/albums/2026')
   await step(0, 'cp', '/backups/photos/2026/summer', '/albums/2026/') // a folder copy: an async task on the service
   await step(0, 'mv', '/albums/2026/summer/海边.jpg', '/albums/2026/summer/seaside.jpg')
+  // Another drive of the same account: each file by rapid upload (8 bytes read, nothing uploaded)
+  await step(0, 'cp', '/backups/photos', 'alipan,drive=resource:/photos')
+  await step(0, 'sync', 'alipan:/backups/photos', 'alipan,drive=resource:/photos') // a mirror between the drives: nothing left to copy
+  await step(0, 'ls', '-l', '-R', 'alipan,drive=resource:/photos')
   await step(0, 'find', '/albums', '--name', '*.jpg')
   // Another tool left a second README.txt beside ours (the service allows duplicate names)
   await plantDuplicate(emu, '/backups/photos', 'README.txt', 'Holiday photos (old copy)\n', {localModifiedAt: '2025-06-01T00:00:00.000Z'})

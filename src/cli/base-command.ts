@@ -5,7 +5,7 @@ import {debug, debugEnabledByEnv, setDebug} from '../lib/debug.js'
 import {readEnvironment} from '../lib/env.js'
 import {AlipanError, ExitCode, InterruptedError, asLocalFsError, isAbortError} from '../lib/errors.js'
 import {Context, type ContextOptions} from '../lib/context.js'
-import {DEFAULT_PROFILE, selectProfile} from '../lib/profiles.js'
+import {hintForProfile, selectProfile} from '../lib/profiles.js'
 import {redactText} from '../lib/redact.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof AlipanCommand)['baseFlags'] & T['flags']>
@@ -157,8 +157,7 @@ export abstract class AlipanCommand extends Command {
   /** "run `alipan login`" means this profile's login: say so when it is not the default one. */
   private forProfile(hint: string | undefined): string | undefined {
     const name = this.contextInstance?.profile.name
-    if (!hint || !name || name === DEFAULT_PROFILE) return hint
-    return hint.replace(/`alipan (login|logout)`/g, `\`alipan $1 --profile ${name}\``)
+    return hint && name ? hintForProfile(hint, name) : hint
   }
 }
 

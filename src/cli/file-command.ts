@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {type Context, openDrive} from '../lib/context.js'
 import type {Drive} from '../lib/drive/drive.js'
+import {LocationResolver, type OpenedLocation} from '../lib/locations.js'
 import type {SettingValues} from '../lib/settings.js'
 import {AlipanCommand} from './base-command.js'
 import {canPrompt} from './prompts.js'
@@ -11,7 +12,7 @@ export abstract class FileCommand extends AlipanCommand {
   static override baseFlags = {
     ...AlipanCommand.baseFlags,
     drive: Flags.string({
-      description: 'Drive to use (default: the `drive` setting, else default).',
+      description: 'Drive to use (default: the `drive` setting, else default). A remote path may also name another drive or login itself: alipan,drive=resource:/PATH, alipan@PROFILE:/PATH.',
       helpGroup: 'GLOBAL',
       options: ['default', 'resource', 'backup'],
     }),
@@ -30,6 +31,19 @@ export abstract class FileCommand extends AlipanCommand {
   /** The drive, honouring `--drive` / `--root-folder-id` over the settings. */
   protected async openDrive(flags: {drive?: string; 'root-folder-id'?: string}): Promise<Drive> {
     return openDrive(this.driveContext(flags))
+  }
+
+  private resolver?: LocationResolver
+
+  /** Remote paths as locations (`alipan@PROFILE,drive=TYPE:/x`): one resolver per command, so each place opens once. */
+  protected locations(flags: {drive?: string; 'root-folder-id'?: string}): LocationResolver {
+    this.resolver ??= new LocationResolver(this.driveContext(flags))
+    return this.resolver
+  }
+
+  /** The drive a remote path argument names, and the path in it. */
+  protected openRemote(raw: string, flags: {drive?: string; 'root-folder-id'?: string}): Promise<OpenedLocation> {
+    return this.locations(flags).openPath(raw)
   }
 }
 

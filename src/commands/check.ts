@@ -4,7 +4,6 @@ import type {Spinner} from '../cli/base-command.js'
 import {FileCommand} from '../cli/file-command.js'
 import {ProgressReporter} from '../cli/progress.js'
 import {filterFlags, filterRules} from '../cli/transfer-flags.js'
-import type {Drive} from '../lib/drive/drive.js'
 import {UsageError} from '../lib/errors.js'
 import {type CheckResult, check} from '../lib/metadata/check.js'
 import {combinedLine, type ReportTargets, writeReports} from '../lib/metadata/check-report.js'
@@ -51,12 +50,11 @@ Exit 0 when the trees match, 1 when they differ; when a path could not be read, 
     const given = Object.values(targets).filter((t) => t !== undefined)
     if (this.jsonEnabled() && given.includes('-')) throw new UsageError('With --json, standard output carries the JSON: write the lists to files.')
     const settings = await this.driveContext(flags).settings()
-    let drive: Promise<Drive> | undefined
     const reporter = new ProgressReporter(this.interactive ? 'bars' : 'quiet', '', process.stderr, false)
     let spinner: Promise<Spinner> | undefined
     let run
     try {
-      run = await check(() => (drive ??= this.openDrive(flags)), {
+      run = await check((raw) => this.openRemote(raw, flags), {
         source: args.source,
         dest: args.dest,
         sizeOnly: flags['size-only'],

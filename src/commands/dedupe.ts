@@ -46,7 +46,7 @@ Removals go to the recycle bin (the removal-method setting; --permanent deletes 
       mode = 'interactive'
     }
     if (mode === 'interactive' && !canPrompt()) throw new UsageError('--mode interactive needs a terminal.', {hint: 'choose another --mode'})
-    const drive = await this.openDrive(flags)
+    const {drive, path} = await this.openRemote(args.path, flags)
     const setting = (await this.context().settings())['removal-method'] as RemovalMethod
     const method: RemovalMethod = flags.permanent === undefined ? setting : flags.permanent ? 'delete' : 'trash'
     const dry = flags['dry-run'] || mode === 'list'
@@ -54,7 +54,7 @@ Removals go to the recycle bin (the removal-method setting; --permanent deletes 
     let numbers = new Map<string, string>()
     const label = (path: string, id: string) => `${path}${numbers.get(id) ?? ''}`
     const {result, failures} = await dedupe(drive, {
-      path: args.path,
+      path,
       recursive: flags.recursive,
       byHash: flags['by-hash'],
       mode,

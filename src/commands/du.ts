@@ -26,11 +26,11 @@ export default class Du extends FileCommand {
 
   async run(): Promise<DuResult> {
     const {args, flags} = await this.parse(Du)
-    const drive = await this.openDrive(flags)
+    const {drive, path} = await this.openRemote(args.path, flags)
     const spinner = await this.spinner(`Reading ${args.path}…`)
     let result
     try {
-      result = await du(drive, {path: args.path, maxDepth: flags['max-depth'], method: readMethod(flags), signal: this.signal})
+      result = await du(drive, {path, maxDepth: flags['max-depth'], method: readMethod(flags), signal: this.signal})
     } finally {
       spinner.stop()
     }

@@ -28,8 +28,8 @@ export default class Find extends FileCommand {
 
   async run(): Promise<LsEntry[]> {
     const {args, flags} = await this.parse(Find)
-    const drive = await this.openDrive(flags)
-    const entries = await find(drive, {path: args.path, name: flags.name, query: flags.query, type: flags.type as FileType | undefined, signal: this.signal})
+    const {drive, path} = await this.openRemote(args.path, flags)
+    const entries = await find(drive, {path, name: flags.name, query: flags.query, type: flags.type as FileType | undefined, signal: this.signal})
     if (!this.jsonEnabled()) {
       for (const entry of entries) this.log(entry.path)
       if (entries.length === 0) this.info('No matches.')

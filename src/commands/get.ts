@@ -39,7 +39,7 @@ Live photos (.livp) download as the stream chosen by --livp (default: the livp-f
 
   async run(): Promise<GetResult[]> {
     const {args, flags} = await this.parse(Get)
-    const drive = await this.openDrive(flags)
+    const {drive, path: remote} = await this.openRemote(args.remote, flags)
     const settings = await this.context().settings()
     const toStdout = args.local === '-'
     if (toStdout && this.jsonEnabled()) this.error('--json cannot be combined with `-`: the file itself goes to standard output.', {exit: 2})
@@ -48,7 +48,7 @@ Live photos (.livp) download as the stream chosen by --livp (default: the livp-f
     let results: GetResult[]
     try {
       results = await get(drive, {
-        remote: args.remote,
+        remote,
         local: args.local,
         recursive: flags.recursive,
         onConflict: conflictModeOrAsk<GetConflictMode>(flags['on-conflict']),

@@ -36,9 +36,9 @@ export default class Link extends FileCommand {
     // `--video` may come without a quality: that means the best finished one.
     const argv = this.argv.map((a, i, all) => (a === '--video' && !VIDEO_CHOICES.includes(all[i + 1]) ? '--video=best' : a))
     const {args, flags} = await this.parse(Link, argv)
-    const drive = await this.openDrive(flags)
+    const {drive, path} = await this.openRemote(args.path, flags)
     const livp = (flags.livp ?? (await this.context().settings())['livp-format']) as LivpFormat
-    const result = await link(drive, {path: args.path, expireSec: flags.expire, livp, video: flags.video as VideoTemplate | 'best' | undefined, signal: this.signal})
+    const result = await link(drive, {path, expireSec: flags.expire, livp, video: flags.video as VideoTemplate | 'best' | undefined, signal: this.signal})
     if (!this.jsonEnabled()) this.log(result.url)
     const what = result.template ? `${result.template} playlist` : result.stream ? `${result.stream} stream link` : 'Link'
     if (result.expires_at) {

@@ -28,10 +28,10 @@ export default class Ls extends FileCommand {
 
   async run(): Promise<LsEntry[]> {
     const {args, flags} = await this.parse(Ls)
-    const drive = await this.openDrive(flags)
-    const entries = await listPath(drive, {path: args.path, recursive: flags.recursive, sort: flags.sort as SortKey, reverse: flags.reverse})
+    const {drive, path} = await this.openRemote(args.path, flags)
+    const entries = await listPath(drive, {path, recursive: flags.recursive, sort: flags.sort as SortKey, reverse: flags.reverse})
     if (this.jsonEnabled()) return entries
-    const base = args.path.replace(/\/+$/, '') || ''
+    const base = path.replace(/\/+$/, '') || ''
     const label = (e: LsEntry) => {
       const shown = flags.recursive && e.path.startsWith(`${base}/`) ? e.path.slice(base.length + 1) : e.name
       return this.stdoutIsTTY && e.type === 'folder' ? `${shown}/` : shown

@@ -25,9 +25,9 @@ export default class Mkdir extends FileCommand {
 
   async run(): Promise<MkdirResult[]> {
     const {argv, flags} = await this.parse(Mkdir)
-    const drive = await this.openDrive(flags)
+    const {drive, paths} = await this.locations(flags).openAll(argv as string[], 'mkdir')
     const failures = new Failures()
-    const results = await mkdir(drive, {paths: argv as string[], parents: flags.parents, signal: this.signal, onError: failures.record})
+    const results = await mkdir(drive, {paths, parents: flags.parents, signal: this.signal, onError: failures.record})
     for (const r of results) if (r.created) this.info(`Created ${r.path}`)
     failures.finish(results.length)
     return results

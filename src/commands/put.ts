@@ -46,8 +46,7 @@ Without a terminal, an existing remote name fails the file (exit 6) unless --on-
     const {argv, flags} = await this.parse(Put)
     const paths = argv as string[]
     if (paths.length < 2) this.error('put needs at least one local path and a remote destination.', {exit: 2})
-    const remote = paths.at(-1)!
-    const drive = await this.openDrive(flags)
+    const {drive, path: remote} = await this.openRemote(paths.at(-1)!, flags)
     const settings = await this.context().settings()
     const reporter = new ProgressReporter(progressMode(flags, this.jsonEnabled()), 'uploaded')
     let results: PutResult[]

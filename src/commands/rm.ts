@@ -34,14 +34,14 @@ export default class Rm extends FileCommand {
 
   async run(): Promise<RemoveResult[]> {
     const {argv, flags} = await this.parse(Rm)
-    const drive = await this.openDrive(flags)
+    const {drive, paths} = await this.locations(flags).openAll(argv as string[], 'rm')
     const spin = (text: string) => this.spinner(text)
     const setting = (await this.context().settings())['removal-method'] as RemovalMethod
     const method: RemovalMethod = flags.permanent === undefined ? setting : flags.permanent ? 'delete' : 'trash'
     const failures = new Failures()
     let counting: Promise<Spinner> | undefined
     const results = await remove(drive, {
-      paths: argv as string[],
+      paths,
       method,
       recursive: flags.recursive,
       force: flags.force,

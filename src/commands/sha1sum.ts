@@ -30,8 +30,8 @@ export default class Sha1sum extends FileCommand {
 
   async run(): Promise<Sha1sumEntry[]> {
     const {argv, flags} = await this.parse(Sha1sum)
-    const drive = await this.openDrive(flags)
-    const run = await sha1sums(drive, {paths: argv as string[], recursive: flags.recursive, filter: filterRules(flags), signal: this.signal})
+    const {drive, paths} = await this.locations(flags).openAll(argv as string[], 'sha1sum')
+    const run = await sha1sums(drive, {paths, recursive: flags.recursive, filter: filterRules(flags), signal: this.signal})
     if (!this.jsonEnabled()) for (const file of run.files) this.log(sha1sumLine(file.sha1, file.path))
     for (const skip of run.skipped) this.info(`skipped ${skip.remote_path}: ${skip.reason}`)
     const failures = new Failures()

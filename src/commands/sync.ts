@@ -7,18 +7,19 @@ import type {ClashMode} from '../lib/files/get.js'
 import type {CompareMode} from '../lib/files/compare.js'
 import type {RemovalMethod} from '../lib/manage/remove.js'
 import {humanDuration, humanSize} from '../lib/output/format.js'
-import {type SyncActionResult, type SyncResult, sync} from '../lib/sync/sync.js'
+import {type SyncActionResult, type SyncEnd, type SyncResult, sync} from '../lib/sync/sync.js'
+import {parseLocation} from '../lib/drive/location.js'
 import type {LivpFormat} from '../lib/transfer/download.js'
 import {parseSize} from '../lib/transfer/part-size.js'
 import {ResumeStore} from '../lib/transfer/resume-state.js'
 
 export default class Sync extends FileCommand {
   static override args = {
-    source: Args.string({description: 'The folder to mirror: a local path, or alipan:/PATH.', required: true}),
-    dest: Args.string({description: 'The mirror, created if missing: alipan:/PATH for an upload, a local path for a download.', required: true}),
+    source: Args.string({description: 'The folder to mirror: a local path, or a remote one (alipan:/PATH, alipan,drive=TYPE:/PATH, alipan@PROFILE:/PATH).', required: true}),
+    dest: Args.string({description: 'The mirror, created if missing: remote (alipan:/PATH…) or local.', required: true}),
   }
 
-  static override description = `Exactly one side is remote, written with the alipan: prefix. New files are transferred, changed files replaced, and files and folders only on DEST deleted; empty folders are mirrored too.
+  static override description = `A remote side is written as a location: alipan:/PATH, or another drive or login's (alipan,drive=resource:/PATH, alipan@PROFILE:/PATH); anything else is local. Both local is a usage error. Both remote mirrors between drives or logins: each file by rapid upload (8 bytes read from the source, nothing uploaded), streamed from the source when the service will not take it. New files are transferred, changed files replaced, and files and folders only on DEST deleted; empty folders are mirrored too.
 
 A file is unchanged when its size is the same and its modification time agrees within 1 ms (nothing is read to decide that); --checksum compares SHA-1 instead, --size-only sizes alone. Downloads land through .alipan-part files verified by SHA-1 and take the remote file's time; those files are alipan's own and never mirrored, deleted or uploaded. Remote entries that would land on one local name are mirrored under numbered names, the same on every run (--on-clash).
 
@@ -29,12 +30,13 @@ All transfers come first. Deletions happen only if every transfer succeeded; rem
     '<%= config.bin %> <%= command.id %> --dry-run ./data alipan:/backups/data',
     '<%= config.bin %> <%= command.id %> /srv/data alipan:/backups/data --backup-dir alipan:/backups/old/$(date +%F) --max-delete 500 --quiet',
     '<%= config.bin %> <%= command.id %> alipan:/backups/data ./restore --exclude "*.tmp" --exclude cache/',
+    '<%= config.bin %> <%= command.id %> alipan:/photos alipan,drive=resource:/photos',
   ]
 
   static override flags = {
     'allow-empty-source': Flags.boolean({description: 'Let an empty SOURCE empty a DEST that has files.'}),
     bwlimit: transferFlags.bwlimit,
-    'backup-dir': Flags.string({description: 'Move replaced and deleted entries here (on DEST\'s side: alipan:/PATH for uploads, a local path for downloads), keeping their relative paths.'}),
+    'backup-dir': Flags.string({description: 'Move replaced and deleted entries here (on DEST\'s side: a remote path in DEST\'s location, or a local path for downloads), keeping their relative paths.'}),
     checksum: Flags.boolean({char: 'c', description: 'Compare files by SHA-1, whatever their times say.', exclusive: ['size-only']}),
     'dry-run': Flags.boolean({char: 'n', description: 'Print what would be done; change nothing.'}),
     ...filterFlags,
@@ -53,11 +55,19 @@ All transfers come first. Deletions happen only if every transfer succeeded; rem
     transfers: transferFlags.transfers,
   }
 
-  static override summary = 'Make DEST an exact mirror of the folder SOURCE (one side alipan:/…).'
+  static override summary = 'Make DEST an exact mirror of the folder SOURCE (local ↔ remote, or between drives and logins).'
 
   async run(): Promise<SyncResult> {
     const {args, flags} = await this.parse(Sync)
-    const drive = await this.openDrive(flags)
+    const resolver = this.locations(flags)
+    // A side written as a location (alipan:/…, alipan@PROFILE:/…, alipan,drive=TYPE:/…) is remote; anything else is local.
+    const end = async (raw: string): Promise<SyncEnd> => {
+      const location = parseLocation(raw)
+      if (!location) return {kind: 'local', path: raw, shown: raw}
+      const {drive, path} = await resolver.open(location)
+      return {kind: 'remote', drive, path, shown: raw}
+    }
+    const ends = {source: await end(args.source), dest: await end(args.dest), backupDir: flags['backup-dir'] === undefined ? undefined : await end(flags['backup-dir'])}
     const settings = await this.context().settings()
     const mode = progressMode(flags, this.jsonEnabled())
     const reporter = new ProgressReporter(mode, '', process.stderr, false)
@@ -66,15 +76,13 @@ All transfers come first. Deletions happen only if every transfer succeeded; rem
     const compare: CompareMode = flags.checksum ? 'checksum' : flags['size-only'] ? 'size-only' : 'default'
     let run
     try {
-      run = await sync(drive, {
-        source: args.source,
-        dest: args.dest,
+      run = await sync({
+        ...ends,
         dryRun: flags['dry-run'],
         compare,
         filter: filterRules(flags),
         maxDelete: flags['max-delete'],
         allowEmptySource: flags['allow-empty-source'],
-        backupDir: flags['backup-dir'],
         removal,
         transfers: flags.transfers,
         rapid: flags.rapid ?? settings['rapid-upload'] === 'on',

@@ -27,12 +27,12 @@ export default class Tree extends FileCommand {
 
   async run(): Promise<TreeNodeJson> {
     const {args, flags} = await this.parse(Tree)
-    const drive = await this.openDrive(flags)
+    const {drive, path} = await this.openRemote(args.path, flags)
     const options = {size: flags.size, dirsOnly: flags['dirs-only'], maxDepth: flags['max-depth']}
     const spinner = await this.spinner(`Reading ${args.path}…`)
     let view
     try {
-      view = await tree(drive, {...options, path: args.path, method: readMethod(flags), signal: this.signal})
+      view = await tree(drive, {...options, path, method: readMethod(flags), signal: this.signal})
     } finally {
       spinner.stop()
     }

@@ -130,7 +130,11 @@ export class Context {
 
   /** Resolve the drive type in use (setting or `--drive`) to a drive id. */
   async driveId(): Promise<{driveId: string; driveType: DriveType}> {
-    const driveType = (await this.settings()).drive as DriveType
+    return this.driveIdOf((await this.settings()).drive as DriveType)
+  }
+
+  /** One of this login's drives by type (a location's `drive=`); exit 4 when the login has none such. */
+  async driveIdOf(driveType: DriveType): Promise<{driveId: string; driveType: DriveType}> {
     const account = await this.account()
     const id = driveType === 'default' ? account.default_drive_id : driveType === 'resource' ? account.resource_drive_id : account.backup_drive_id
     if (!id) {

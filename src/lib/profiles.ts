@@ -97,6 +97,15 @@ export function unknownProfile(configDir: string, name: string, source?: Profile
   })
 }
 
+/**
+ * "run `alipan login`" in a hint means that profile's login: name it when it is not `default`, or
+ * always (`explicit`) when the command itself runs as another profile.
+ */
+export function hintForProfile(hint: string, name: string, explicit = false): string {
+  if (name === DEFAULT_PROFILE && !explicit) return hint
+  return hint.replace(/`alipan (login|logout)`/g, `\`alipan $1 --profile ${name}\``)
+}
+
 /** `default` first, then the others by name. */
 export function listProfileNames(configDir: string): string[] {
   let names: string[] = []

@@ -68,6 +68,10 @@ const ROUTES: Record<string, ControlFn> = {
     emu.faults.failAsyncTasks(num(body.times, 1))
     return ok
   },
+  'POST /faults/rapid-miss': (emu, body) => {
+    emu.faults.missRapid(num(body.times, 1))
+    return ok
+  },
   'POST /faults/clear': (emu) => {
     emu.faults.clear()
     return ok
@@ -114,6 +118,11 @@ const ROUTES: Record<string, ControlFn> = {
   'POST /download-cap': (emu, body) => {
     emu.setDownloadCap(typeof body.value === 'number' && body.value > 0 ? body.value : false)
     return {downloadCap: body.value ?? false}
+  },
+  'POST /drive-grant': (emu, body) => {
+    if (body.drive !== 'resource') throw new Error('drive must be resource')
+    emu.setDriveGrant('resource', body.granted !== false, str(body.user_id))
+    return ok
   },
   'POST /tier': (emu, body) => {
     if (!['normal', 'certified', 'risky'].includes(String(body.tier))) throw new Error('tier must be normal, certified or risky')

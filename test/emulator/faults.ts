@@ -38,6 +38,7 @@ export class Faults {
   private losses: Array<Pending<LoseAnswerSpec>> = []
   private drops: Array<Pending<DropSpec>> = []
   private failTasks = 0
+  private rapidMisses = 0
 
   inject(spec: InjectSpec): void {
     this.injected.push({spec, left: spec.times ?? 1})
@@ -61,11 +62,21 @@ export class Faults {
     this.failTasks += times
   }
 
+  /**
+   * The next `times` file creates that offer a content_hash with a proof find no stored content:
+   * they answer a normal upload session, the spec's "no match" outcome (§5.4), as a service
+   * whose store lacks the content (another region, a purge) or declines the rapid upload would.
+   */
+  missRapid(times = 1): void {
+    this.rapidMisses += times
+  }
+
   clear(): void {
     this.injected = []
     this.losses = []
     this.drops = []
     this.failTasks = 0
+    this.rapidMisses = 0
   }
 
   /** Takes one use of the first fault matching this request, if any. */
@@ -87,6 +98,12 @@ export class Faults {
   takeDrop(kind: DropSpec['kind']): number | undefined {
     const i = this.drops.findIndex(({spec}) => spec.kind === kind)
     return i < 0 ? undefined : this.use(this.drops, i).afterBytes
+  }
+
+  takeRapidMiss(): boolean {
+    if (this.rapidMisses <= 0) return false
+    this.rapidMisses--
+    return true
   }
 
   takeTaskFailure(): boolean {

@@ -68,6 +68,11 @@ export interface Emulator {
   resetOnlineLimit(): void
   setTier(tier: Tier): void
   setTotalSpace(bytes: number, userId?: string): void
+  /**
+   * Whether the user granted the app their resource drive (§3.3): withheld, getDriveInfo leaves
+   * `resource_drive_id` out and calls on that drive answer 403 UserNotAllowedAccessDrive.
+   */
+  setDriveGrant(drive: 'resource', granted: boolean, userId?: string): void
   /** cap each data-plane request at `bytesPerSec` (false: no cap) */
   setThrottle(bytesPerSec: number | false): void
   /** cap each download connection at `bytesPerSec` (false: no cap), like the unpaid tier (§6) */
@@ -192,6 +197,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     },
     setTotalSpace: (bytes, userId) => {
       userOf(userId).totalSpace = bytes
+    },
+    setDriveGrant: (_drive, granted, userId) => {
+      userOf(userId).resourceWithheld = !granted
     },
     faults: ctx.faults,
     log: ctx.log,

@@ -97,6 +97,8 @@ export interface UserRecord {
   resource_drive_id: string
   backup_drive_id: string
   totalSpace: number
+  /** The resource drive was not granted to the app (§3.3: its id is then absent): `setDriveGrant`. */
+  resourceWithheld?: boolean
 }
 
 /** The shape `emu.user` / `emu.createUser()` hand to tests. */

@@ -123,6 +123,27 @@ describe('§5 upload API', () => {
     assert.equal(empty.body.rapid_upload, true)
   })
 
+  it('§5.4 rapid upload into another drive of the same user (default → resource); faults.missRapid answers the no-match session once', async () => {
+    const data = bytes(3000, 21)
+    emu.fs().put('/to-resource.bin', data)
+    const resource = emu.user.resource_drive_id
+    const offer = (name: string) =>
+      api.file('create', {drive_id: resource, parent_file_id: 'root', type: 'file', check_name_mode: 'refuse', name, size: data.length, part_info_list: [{part_number: 1}], content_hash: sha1(data), content_hash_name: 'sha1', proof_version: 'v1', proof_code: proofCode(api.token as string, data)})
+    const hit = await offer('hit.bin')
+    assert.deepEqual([hit.status, hit.body.rapid_upload, hit.body.drive_id], [200, true, resource])
+    assert.ok(emu.fs(resource).read('/hit.bin').equals(data))
+    assert.equal(emu.fs().get('/hit.bin'), undefined, 'nothing appeared in the default drive')
+
+    emu.faults.missRapid()
+    const miss = await offer('miss.bin')
+    assert.deepEqual([miss.status, miss.body.rapid_upload, miss.body.part_info_list.length], [200, false, 1])
+    assert.equal(emu.fs(resource).get('/miss.bin'), undefined, 'a normal session stays invisible until complete')
+    assert.equal((await putPart(miss.body.part_info_list[0].upload_url, data)).status, 200)
+    const done = await api.file('complete', {drive_id: resource, file_id: miss.body.file_id, upload_id: miss.body.upload_id})
+    assert.deepEqual([done.status, done.body.content_hash], [200, sha1(data)])
+    assert.equal((await offer('again.bin')).body.rapid_upload, true, 'the miss was used up')
+  })
+
   it('§5.4 unknown content_hash → a normal session; content_hash_name "none" is accepted', async () => {
     const data = bytes(500, 77)
     const r = await create({name: 'new.bin', size: data.length, content_hash: sha1(data), content_hash_name: 'sha1', proof_version: 'v1', proof_code: proofCode(api.token as string, data)})

@@ -103,7 +103,9 @@ export function createFile(ctx: Ctx, call: Call, p: Principal, b: Params) {
   }
 
   // rapid upload: known content + a proof computed from the caller's own token (§5.4)
-  const blob = contentHash ? ctx.blobs.info(contentHash) : undefined
+  // (a scripted miss answers as if the store had no such content)
+  const offered = contentHash !== undefined && proof !== undefined
+  const blob = offered && !ctx.faults.takeRapidMiss() ? ctx.blobs.info(contentHash) : undefined
   if (contentHash && blob && proof !== undefined && size === blob.size) {
     const {start, end} = proofRange(p.token, size)
     if (proof !== ctx.blobs.readRange(contentHash, start, end).toString('base64')) {

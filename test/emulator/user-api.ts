@@ -10,7 +10,8 @@ export function driveInfo(ctx: Ctx, p: Principal) {
     name: u.name,
     avatar: u.avatar,
     default_drive_id: u.default_drive_id,
-    resource_drive_id: u.resource_drive_id,
+    // present only if the user granted it (§3.3)
+    ...(u.resourceWithheld ? {} : {resource_drive_id: u.resource_drive_id}),
     backup_drive_id: u.backup_drive_id,
   }
 }

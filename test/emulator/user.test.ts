@@ -59,6 +59,20 @@ describe('§3 user and drive endpoints', () => {
     assert.equal(unknown.status, 404)
   })
 
+  it('§3.3 a resource drive the user did not grant: no resource_drive_id, and 403 UserNotAllowedAccessDrive on it', async () => {
+    const carol = emu.createUser('carol')
+    emu.setDriveGrant('resource', false, carol.user_id)
+    const carolApi = new Client(emu, emu.issueTokens({userId: carol.user_id}).access_token)
+    const info = await carolApi.post('/adrive/v1.0/user/getDriveInfo')
+    assert.equal('resource_drive_id' in info.body, false)
+    assert.equal(info.body.default_drive_id, carol.default_drive_id)
+    const refused = await carolApi.post('/adrive/v1.0/openFile/list', {drive_id: carol.resource_drive_id, parent_file_id: 'root'})
+    assert.deepEqual([refused.status, refused.body.code], [403, 'UserNotAllowedAccessDrive'])
+    assert.equal((await carolApi.post('/adrive/v1.0/openFile/list', {drive_id: carol.default_drive_id, parent_file_id: 'root'})).status, 200)
+    emu.setDriveGrant('resource', true, carol.user_id)
+    assert.equal((await carolApi.post('/adrive/v1.0/user/getDriveInfo')).body.resource_drive_id, carol.resource_drive_id)
+  })
+
   it('§7.1 unknown routes → 404 gateway shape {timestamp, status, error, path}; wrong method → 405', async () => {
     const r = await api.post('/adrive/v1.0/openFile/nonexistent', {})
     assert.equal(r.status, 404)

@@ -58,6 +58,11 @@ export class UserStore {
     if (d.ownerId !== p.userId) {
       throw new ApiError(403, 'UserNotAllowedAccessDrive', 'user not allowed access drive')
     }
+    // A drive the user did not grant (§3.3, §7.2: "app not granted this drive")
+    const u = this.get(p.userId)
+    if (u.resourceWithheld && d.id === u.resource_drive_id && d.id !== u.default_drive_id) {
+      throw new ApiError(403, 'UserNotAllowedAccessDrive', 'user not allowed access drive')
+    }
     return d
   }
 }

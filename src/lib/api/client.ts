@@ -59,6 +59,11 @@ export class ApiClient {
   readonly pacer: Pacer
   readonly retry: RetryPolicy
   tokens?: TokenSource
+  /**
+   * Rewrites the hints of this client's errors. A location in another profile (`alipan@work:`)
+   * sets it, so "run `alipan login`" names the login that failed, not the command's.
+   */
+  hintFor?: (hint: string) => string
 
   private constructor(
     readonly got: Got,
@@ -99,7 +104,13 @@ export class ApiClient {
   /** Call an Open API endpoint and return its JSON. */
   async call<T>(endpoint: Endpoint, body?: RequestBody, options: CallOptions & RetryHooks<T> = {}): Promise<T> {
     const url = `${this.apiUrl}${endpoint.path}`
-    return this.send<T>(endpoint, url, body, options)
+    if (!this.hintFor) return this.send<T>(endpoint, url, body, options)
+    try {
+      return await this.send<T>(endpoint, url, body, options)
+    } catch (error) {
+      if (error instanceof AlipanError && error.hint) Object.defineProperty(error, 'hint', {value: this.hintFor(error.hint)})
+      throw error
+    }
   }
 
   /** GET a JSON document from an absolute URL (the online token service, §2.8). */

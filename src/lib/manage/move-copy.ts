@@ -7,18 +7,26 @@ import {AlipanError, ConflictError, NotFoundError, UsageError, throwIfAborted} f
 import type {ConflictChoice, ConflictResolver} from '../files/events.js'
 import {isFatal} from '../files/pool.js'
 import {type TaskEvents, settle} from './async-task.js'
+import {type AcrossOptions, type AcrossPlaced, type CopiedFile, copyAcross} from './cross-copy.js'
 
 export type MoveCopyConflictMode = 'fail' | 'skip' | 'overwrite' | 'rename'
 export type Operation = 'move' | 'copy'
 
 export interface MoveCopyOptions {
   sources: string[]
+  /**
+   * The drive each source is in (same order as `sources`), when it may not be the destination's:
+   * cp from another drive or login copies by rapid upload (`across`); the same drive, server-side.
+   */
+  sourceDrives?: readonly Drive[]
   destination: string
   /** A same-name entry at the destination; `ask` = `ask()` decides (a terminal). */
   onConflict: MoveCopyConflictMode | 'ask'
   ask?: ConflictResolver
   signal?: AbortSignal
   events?: TaskEvents & {done?(result: MoveCopyResult): void}
+  /** Copies from another drive or login: how the files travel, and each one as it lands. */
+  across?: AcrossOptions
   /** A source that failed; the others go on. Fatal errors (auth, network, quota) throw instead. */
   onError?: (source: string, error: AlipanError) => void
 }
@@ -34,6 +42,8 @@ export interface MoveCopyResult {
   skipped: boolean
   /** Overwrite: the id of the entry that went to the recycle bin. */
   replaced: string | null
+  /** A copy from another drive or login: every file, how it travelled (rapid or streamed) and what it cost. */
+  files?: CopiedFile[]
   error?: {code: string; message: string}
 }
 
@@ -63,17 +73,24 @@ async function run(drive: Drive, op: Operation, options: MoveCopyOptions): Promi
   if (options.sources.length === 0) throw new UsageError(`Give what to ${op} and where: SRC… DST.`)
   for (const source of options.sources) remotePathArg(source, 'source path')
   remotePathArg(options.destination, 'destination path')
+  // The Open API moves within a drive only (§4.11); between drives or logins it is a copy.
+  if (op === 'move' && options.sourceDrives?.some((from) => from.driveId !== drive.driveId)) {
+    throw new UsageError('mv cannot move between drives or logins.', {hint: 'copy with `alipan cp`, then remove the source with `alipan rm`'})
+  }
   const plan = await planDestination(drive, options)
   const results: MoveCopyResult[] = []
   const seen = new Set<string>()
-  for (const raw of options.sources) {
+  for (const [i, raw] of options.sources.entries()) {
     throwIfAborted(options.signal)
+    const from = options.sourceDrives?.[i] ?? drive
     const source = normalizeRemotePath(raw)
-    if (seen.has(source)) continue
-    seen.add(source)
+    const key = `${from.driveId}\0${from.rootId}\0${source}`
+    if (seen.has(key)) continue
+    seen.add(key)
     try {
-      const result = await one(drive, op, source, plan, options)
-      options.events?.done?.(result)
+      const {result, failure} = await one(drive, op, source, plan, options, from)
+      if (failure) options.onError?.(source, failure)
+      else options.events?.done?.(result)
       results.push(result)
     } catch (error) {
       if (!(error instanceof AlipanError) || isFatal(error)) throw error
@@ -100,16 +117,18 @@ async function planDestination(drive: Drive, options: MoveCopyOptions): Promise<
   return {folder: parent, name, free: !existing}
 }
 
-async function one(drive: Drive, op: Operation, source: string, plan: Plan, options: MoveCopyOptions): Promise<MoveCopyResult> {
+async function one(drive: Drive, op: Operation, source: string, plan: Plan, options: MoveCopyOptions, from: Drive): Promise<{result: MoveCopyResult; failure?: AlipanError}> {
   if (source === '/') throw new UsageError(`Cannot ${op} the root folder.`)
-  const src = await drive.stat(source)
+  // Another drive (or another user's): the Open API cannot copy there (§4.12); copyAcross can.
+  const across = from.driveId !== drive.driveId
+  const src = await from.stat(source)
   const {folder} = plan
   const name = plan.name ?? src.name
   const target = joinRemotePath(folder.path, name)
-  if (src.type === 'folder' && (folder.path === src.path || folder.path.startsWith(`${src.path}/`))) {
-    throw new UsageError(`Cannot ${op} ${src.path} into itself (${target}).`)
-  }
-  const sameParent = src.parent_file_id === folder.file_id
+  // Same drive, maybe under another root folder: the ids tell whether it would go into itself.
+  const into = !across && src.type === 'folder' && (await isInside(drive, from, folder, src))
+  if (into) throw new UsageError(`Cannot ${op} ${src.path} into itself (${target}).`)
+  const sameParent = !across && src.parent_file_id === folder.file_id
   const result: MoveCopyResult = {source, destination: target, type: src.type, file_id: src.file_id, skipped: false, replaced: null}
 
   // The destination name is taken (by the source itself when it would land on itself).
@@ -117,7 +136,7 @@ async function one(drive: Drive, op: Operation, source: string, plan: Plan, opti
   let mode: 'plain' | 'overwrite' | 'rename' = 'plain'
   if (existing) {
     const choice = await resolveChoice(target, options)
-    if (choice === 'skip') return {...result, type: existing.type, file_id: existing.file_id, skipped: true}
+    if (choice === 'skip') return {result: {...result, type: existing.type, file_id: existing.file_id, skipped: true}}
     if (existing === src) {
       if (op === 'move' || choice !== 'rename') throw new UsageError(`${source} and ${target} are the same ${src.type}.`, op === 'copy' ? {hint: 'use --on-conflict rename to make a numbered copy'} : undefined)
       mode = 'rename'
@@ -131,13 +150,20 @@ async function one(drive: Drive, op: Operation, source: string, plan: Plan, opti
     }
   }
   const checkNameMode: CheckNameMode = mode === 'overwrite' ? 'ignore' : mode === 'rename' ? 'auto_rename' : 'refuse'
-  const placed =
+  const placed: Placed & Partial<AcrossPlaced> =
     op === 'move'
       ? await moveOne(drive, src, folder, name, checkNameMode, sameParent, target, options)
-      : await copyOne(drive, src, folder, name, checkNameMode, name === src.name ? (existing ?? null) : undefined, options)
+      : across
+        ? await copyAcross(from, src, drive, folder, name, mode, existing, {...(options.across ?? {rapid: true}), signal: options.signal})
+        : await copyOne(drive, src, folder, name, checkNameMode, name === src.name ? (existing ?? null) : undefined, options)
 
   drive.forget(target)
-  if (op === 'move') drive.forget(source)
+  if (op === 'move') from.forget(source)
+  if (placed.failure) {
+    // Part of a folder did not copy: the old entry stays, the new one keeps what did.
+    const {failure} = placed
+    return {result: {...result, destination: joinRemotePath(folder.path, placed.name), file_id: placed.fileId, files: placed.files, error: {code: failure.code, message: failure.message}}, failure}
+  }
   // Overwrite is safe: the old entry goes to the recycle bin only now that the new one is in place.
   if (mode === 'overwrite' && existing && existing.file_id !== placed.fileId) {
     const answer = await trashFile(drive.client, drive.driveId, existing.file_id)
@@ -145,7 +171,19 @@ async function one(drive: Drive, op: Operation, source: string, plan: Plan, opti
     drive.forget(existing.path)
     result.replaced = existing.file_id
   }
-  return {...result, destination: joinRemotePath(folder.path, placed.name), file_id: placed.fileId}
+  return {result: {...result, destination: joinRemotePath(folder.path, placed.name), file_id: placed.fileId, ...(placed.files ? {files: placed.files} : {})}}
+}
+
+/** Is `folder` the folder `src` or somewhere inside it? By path in one view of the drive, else by ids. */
+async function isInside(drive: Drive, from: Drive, folder: RemoteEntry, src: RemoteEntry): Promise<boolean> {
+  if (from === drive) return folder.path === src.path || folder.path.startsWith(`${src.path}/`)
+  // The same drive under another root folder (or through another profile): walk up from `folder`.
+  let id = folder.file_id
+  for (let depth = 0; id && id !== 'root' && depth < 256; depth++) {
+    if (id === src.file_id) return true
+    id = (await getFile(drive.client, drive.driveId, id)).parent_file_id
+  }
+  return false
 }
 
 interface Placed {

@@ -9,7 +9,7 @@ import {type Tree, type WalkFailure, emptyTree, isWithin} from '../files/tree.js
 import {type LivpFormat, isLivePhoto} from '../transfer/download.js'
 import {sha1File} from '../transfer/hashing.js'
 import {type CheckKind, type CheckLine, type CheckRules, compareTrees, localFilesToHash} from './check-compare.js'
-import {type DriveResolver, type Location, isRemoteArgument, resolveLocation} from './locations.js'
+import {type CheckSide, type DriveResolver, isRemoteArgument, resolveSide} from './check-sides.js'
 
 export interface CheckOptions extends CheckRules {
   /** A local path or `alipan:/PATH`; at least one side is remote (both remote: the same drive, for now). */
@@ -67,11 +67,11 @@ const HASHING = 4
  */
 export async function check(driveFor: DriveResolver, options: CheckOptions): Promise<CheckRun> {
   if (!isRemoteArgument(options.source) && !isRemoteArgument(options.dest)) {
-    throw new UsageError('Neither SOURCE nor DEST is remote.', {hint: 'write the remote side with the alipan: prefix, e.g. `alipan check ./data alipan:/backups/data`'})
+    throw new UsageError('Neither SOURCE nor DEST is remote.', {hint: 'write the remote side with the alipan: prefix, e.g. `alipan check ./data alipan:/backups/data` (or alipan@PROFILE:/…, alipan,drive=TYPE:/…)'})
   }
   const filter = await buildFilter(options.filter)
-  const source = await resolveLocation(options.source, driveFor)
-  const dest = await resolveLocation(options.dest, driveFor)
+  const source = await resolveSide(options.source, driveFor)
+  const dest = await resolveSide(options.dest, driveFor)
   if (source.type !== dest.type) {
     throw new UsageError(`${options.source} is a ${source.type} and ${options.dest} a ${dest.type}: check compares a file with a file, or a folder with a folder.`)
   }
@@ -121,7 +121,7 @@ export async function check(driveFor: DriveResolver, options: CheckOptions): Pro
  * direction) takes the names `get` gives files locally, as sync's download does; a file named on
  * the command line is a tree of that one file, under SRC's name, so the two pair up.
  */
-async function walk(side: Location, other: Location, fileKey: string, filter: PathFilter, options: CheckOptions): Promise<Tree> {
+async function walk(side: CheckSide, other: CheckSide, fileKey: string, filter: PathFilter, options: CheckOptions): Promise<Tree> {
   if (side.type === 'file') return singleFile(side, fileKey)
   if (side.kind === 'local') return walkLocal(side.path, {filter, followLinks: options.followLinks, signal: options.signal})
   const downloaded = other.kind === 'local' && side.argument === options.source
@@ -132,7 +132,7 @@ async function walk(side: Location, other: Location, fileKey: string, filter: Pa
   return walkRemote(side.drive, side.entry, {filter, signal: options.signal, landing})
 }
 
-function singleFile(side: Location, rel: string): Tree {
+function singleFile(side: CheckSide, rel: string): Tree {
   const tree = emptyTree()
   if (side.kind === 'local') tree.nodes.set(rel, {rel, type: 'file', size: side.size, mtimeMs: side.mtimeMs, path: side.path})
   else tree.nodes.set(rel, {rel, type: 'file', size: side.entry.size, hash: side.entry.content_hash, entry: side.entry})

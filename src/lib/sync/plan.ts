@@ -133,9 +133,13 @@ export function plan(source: Tree, dest: Tree, rules: PlanRules, localHashes: Re
   return {actions: [...first, ...deletions, ...changes], unchanged, retime, deleteEntries}
 }
 
-/** The local file's SHA-1 against the remote one's; a remote file without a hash is never "the same". */
+/**
+ * The local file's SHA-1 against the remote one's, or (both sides remote: a copy between drives)
+ * the two listings' SHA-1s. A remote file without a hash is never "the same".
+ */
 function sameContent(s: TreeNode, d: TreeNode, localHash: string | undefined): boolean {
-  const remoteHash = s.path === undefined ? s.hash : d.hash
+  if (s.path === undefined && d.path === undefined) localHash = d.hash || undefined
+  const remoteHash = s.path === undefined ? s.hash || undefined : d.hash
   return remoteHash !== undefined && localHash !== undefined && remoteHash.toUpperCase() === localHash.toUpperCase()
 }
 

@@ -2,7 +2,7 @@ import {stat} from 'node:fs/promises'
 import {resolve} from 'node:path'
 
 import type {Drive, RemoteEntry} from '../drive/drive.js'
-import {hasRemotePrefix, normalizeRemotePath, stripRemotePrefix} from '../drive/remote-path.js'
+import {normalizeRemotePath} from '../drive/remote-path.js'
 import {AlipanError, ConflictError, ExitCode, NotFoundError, UsageError, asLocalFsError, isAbortError} from '../errors.js'
 import type {CompareMode} from '../files/compare.js'
 import type {TransferEvents} from '../files/events.js'
@@ -27,11 +27,20 @@ import {dropLegacyParts, keyLikeSource, legacyPartOwner} from './local-dest.js'
 import {type ActionOutcome, execute} from './execute.js'
 import {type Plan, type SyncAction, filesToHash, plan, plannedBytes} from './plan.js'
 import {uploadSide} from './upload-side.js'
+import {type CopyMethods, copySide} from './copy-side.js'
+import type {CopyVia, StreamReason} from '../transfer/remote-copy.js'
+
+/**
+ * One side of a mirror, as the command resolved it: a local folder, or a folder in a drive (a
+ * location: the command's drive, another drive, another login's). `shown` is the argument as
+ * written, for messages.
+ */
+export type SyncEnd = {kind: 'local'; path: string; shown: string} | {kind: 'remote'; drive: Drive; path: string; shown: string}
 
 export interface SyncOptions {
-  /** `./data` or `alipan:/backups/data`: exactly one side is remote. */
-  source: string
-  dest: string
+  /** Local or remote; at least one side is remote (both remote: a copy between drives or logins). */
+  source: SyncEnd
+  dest: SyncEnd
   dryRun?: boolean
   compare: CompareMode
   filter: FilterRules
@@ -39,8 +48,8 @@ export interface SyncOptions {
   maxDelete?: number
   /** Let an empty SOURCE empty a DEST that has files. */
   allowEmptySource?: boolean
-  /** Where old versions and deleted entries go instead (on DEST's side). */
-  backupDir?: string
+  /** Where old versions and deleted entries go instead (on DEST's side: its folder, or a folder in DEST's location). */
+  backupDir?: SyncEnd
   removal: RemovalMethod
   transfers?: number
   rapid: boolean
@@ -76,12 +85,16 @@ export interface SyncActionResult {
   type: 'file' | 'folder'
   path: string
   size: number
+  /** Between two drives or logins: how the file went (rapid upload, or streamed), and why it was streamed. */
+  via?: CopyVia
+  reason?: StreamReason
   error?: {code: string; message: string}
 }
 
 export interface SyncResult {
   dry_run: boolean
-  direction: 'upload' | 'download'
+  /** `copy`: both sides remote (another drive or login). */
+  direction: Direction
   actions: SyncActionResult[]
   /** Local entries left out (FIFOs, sockets, devices, symlinks without -L). */
   skipped: Array<{path: string; skipped: true; reason: string}>
@@ -118,16 +131,17 @@ export interface SyncRun {
  * listing per remote folder), judge files by size and time (SHA-1 only where those cannot tell),
  * plan, then carry the plan out: transfers first, deletions only once every transfer succeeded.
  */
-export async function sync(drive: Drive, options: SyncOptions): Promise<SyncRun> {
-  const upload = sideOf(options.source, options.dest)
+export async function sync(options: SyncOptions): Promise<SyncRun> {
+  const direction = directionOf(options.source, options.dest)
+  const upload = direction === 'upload'
   const filter = await buildFilter(options.filter)
-  const sides = upload ? await openUpload(drive, options) : await openDownload(drive, options)
+  const sides = upload ? await openUpload(options) : direction === 'download' ? await openDownload(options) : await openCopy(options)
   const walkOptions = {filter, signal: options.signal}
-  const rules = upload ? undefined : (options.landing ?? (await landingRules(sides.localRoot)))
+  const rules = direction === 'download' ? (options.landing ?? (await landingRules(sides.localRoot!))) : undefined
   const landing = rules && {name: (name: string, type: 'file' | 'folder') => landingName(name, type, options.livp, rules), rules}
   const [source, dest] = await Promise.all([
-    upload ? walkLocal(sides.localRoot, {...walkOptions, followLinks: options.followLinks}) : walkRemote(drive, sides.remoteRoot!, {...walkOptions, landing}),
-    upload ? (sides.remoteRoot ? walkRemote(drive, sides.remoteRoot, walkOptions) : emptyTree()) : sides.localExists ? walkLocal(sides.localRoot, walkOptions) : emptyTree(),
+    sides.sourceDrive ? walkRemote(sides.sourceDrive, sides.sourceRoot!, {...walkOptions, ...(landing ? {landing} : {})}) : walkLocal(sides.localRoot!, {...walkOptions, followLinks: options.followLinks}),
+    sides.destDrive ? (sides.destRoot ? walkRemote(sides.destDrive, sides.destRoot, walkOptions) : emptyTree()) : sides.localExists ? walkLocal(sides.localRoot!, walkOptions) : emptyTree(),
   ])
   const failures: WalkFailure[] = [...source.failed, ...dest.failed]
   const clashes = settleClashes(source, options)
@@ -137,12 +151,14 @@ export async function sync(drive: Drive, options: SyncOptions): Promise<SyncRun>
     dropLegacyParts(source, dest)
     keyLikeSource(source, dest, rules)
   }
+  // Remote to remote: the service allows duplicate names, and a copy takes the newest of each.
+  for (const twin of source.shadowed) source.skipped.push({rel: twin.rel, reason: 'another entry of the same name was taken'})
   for (const skip of source.skipped) options.events?.skipped?.(skip.rel, skip.reason)
   for (const failure of failures) options.events?.failed?.(failure.rel, failure.error)
 
   const refusal =
     countFiles(source) === 0 && countFiles(dest) > 0 && !options.allowEmptySource
-      ? new ConflictError(`The source ${options.source} is empty, and the destination has ${countFiles(dest)} files: refusing to delete them all.`, {
+      ? new ConflictError(`The source ${options.source.shown} is empty, and the destination has ${countFiles(dest)} files: refusing to delete them all.`, {
           code: 'EmptySource',
           hint: 'if the source is really meant to be empty (and not, say, an unmounted disk), pass --allow-empty-source',
         })
@@ -150,7 +166,8 @@ export async function sync(drive: Drive, options: SyncOptions): Promise<SyncRun>
   // A dry run shows what the guard stops; a real run stops here, with DEST untouched.
   if (refusal && !options.dryRun) throw refusal
 
-  const hashes = await hashLocalFiles(upload ? source : dest, filesToHash(source, dest, options.compare), failures, options)
+  // Between two drives both listings carry the SHA-1s: nothing to read.
+  const hashes = direction === 'copy' ? new Map<string, string>() : await hashLocalFiles(upload ? source : dest, filesToHash(source, dest, options.compare), failures, options)
   protect(dest, failures.map((f) => f.rel))
   protect(source, failures.map((f) => f.rel))
   const thePlan = plan(source, dest, {compare: options.compare, fixRemoteTimes: options.rapid}, hashes)
@@ -161,7 +178,7 @@ export async function sync(drive: Drive, options: SyncOptions): Promise<SyncRun>
       ? new ConflictError(`This run would delete ${thePlan.deleteEntries} entries, more than --max-delete ${maxDelete}: it deleted none.`, {code: 'MaxDelete', hint: 'check the source; raise --max-delete if those deletions are meant'})
       : undefined)
 
-  const base = {direction: upload ? ('upload' as const) : ('download' as const), skipped: source.skipped.map((s) => ({path: s.rel, skipped: true as const, reason: s.reason})), errors: failures.map((f) => ({path: f.rel, error: {code: f.error.code, message: f.error.message}})), clashes}
+  const base = {direction, skipped: source.skipped.map((s) => ({path: s.rel, skipped: true as const, reason: s.reason})), errors: failures.map((f) => ({path: f.rel, error: {code: f.error.code, message: f.error.message}})), clashes}
   const leftOut = clashes.filter((c) => c.reason === 'skipped_for_clash').length
   // Left out on purpose: exit 6, after any real failure.
   const clashFailure = leftOut > 0 ? [clashSkipError(leftOut)] : []
@@ -174,21 +191,28 @@ export async function sync(drive: Drive, options: SyncOptions): Promise<SyncRun>
     }
   }
 
-  const side = upload ? uploadSide({...options, drive, root: await sides.ensureRemoteRoot!(), folders: remoteFolders(dest), backupDir: sides.backupDir}) : downloadSide({...options, drive, root: await sides.ensureLocalRoot!(), backupDir: sides.backupDir, slots: new Semaphore(DOWNLOAD_SLOTS), adoptLegacyPart: legacyPartOwner(source)})
+  const methods: CopyMethods = new Map()
+  const remoteDest = sides.destDrive ? {drive: sides.destDrive, root: await sides.ensureRemoteRoot!(), folders: remoteFolders(dest), backupDir: sides.backupDir} : undefined
+  const side =
+    direction === 'upload'
+      ? uploadSide({...options, ...remoteDest!})
+      : direction === 'copy'
+        ? copySide({...options, ...remoteDest!, from: sides.sourceDrive!}, methods)
+        : downloadSide({...options, drive: sides.sourceDrive!, root: await sides.ensureLocalRoot!(), backupDir: sides.backupDir, slots: new Semaphore(DOWNLOAD_SLOTS), adoptLegacyPart: legacyPartOwner(source)})
   const run = await execute(thePlan, side, {
-    transfers: Math.min(options.transfers ?? 4, upload ? 16 : DOWNLOAD_SLOTS),
+    transfers: Math.min(options.transfers ?? 4, direction === 'download' ? DOWNLOAD_SLOTS : 16),
     holdDeletions: guard,
     signal: options.signal,
     onDone: (action, bytes) => {
-      if (action.type === 'file' && action.action !== 'delete') options.events?.done?.(`${action.action} ${action.rel}`, {size: action.size, rapid: upload && bytes === 0 && action.size > 0, bytes})
-      options.events?.acted?.(describe(action))
+      if (action.type === 'file' && action.action !== 'delete') options.events?.done?.(`${action.action} ${action.rel}`, {size: action.size, rapid: direction !== 'download' && bytes === 0 && action.size > 0, bytes})
+      options.events?.acted?.(describe(action, undefined, methods))
     },
     onFail: (action, error) => options.events?.fail?.(`${action.action} ${action.rel}`, error),
   })
   // In plan order (transfers finish in any order), so a run reads like its dry run.
   const order = new Map(thePlan.actions.map((a, i) => [a, i]))
   const outcomes = [...run.outcomes].sort((a, b) => (order.get(a.action) ?? 0) - (order.get(b.action) ?? 0))
-  const actions = outcomes.map((o) => describe(o.action, o.error))
+  const actions = outcomes.map((o) => describe(o.action, o.error, methods))
   const summary = {...tally(thePlan, actions, failures.length), bytes: run.outcomes.reduce((n, o) => n + o.bytes, 0), held_back: run.heldBack.length}
   return {
     result: {dry_run: false, ...base, actions, summary, ...(run.holdReason ? {held_back_reason: run.holdReason.message} : {})},
@@ -197,61 +221,101 @@ export async function sync(drive: Drive, options: SyncOptions): Promise<SyncRun>
   }
 }
 
-/** `alipan:` marks the remote side; exactly one side must carry it. True: an upload. */
-function sideOf(source: string, dest: string): boolean {
-  const remoteSource = hasRemotePrefix(source)
-  const remoteDest = hasRemotePrefix(dest)
-  if (remoteSource === remoteDest) {
-    throw new UsageError(remoteSource ? 'Both SOURCE and DEST are remote.' : 'Neither SOURCE nor DEST is remote.', {
+export type Direction = 'upload' | 'download' | 'copy'
+
+/** A local SOURCE uploads, a local DEST downloads, two remote sides copy; two local ones are no mirror of ours. */
+function directionOf(source: SyncEnd, dest: SyncEnd): Direction {
+  if (source.kind === 'local' && dest.kind === 'local') {
+    throw new UsageError('Neither SOURCE nor DEST is remote.', {
       hint: 'write the remote side with the alipan: prefix, e.g. `alipan sync ./data alipan:/backups/data` (upload) or `alipan sync alipan:/backups/data ./restore` (download)',
     })
   }
-  return remoteDest
+  return source.kind === 'local' ? 'upload' : dest.kind === 'local' ? 'download' : 'copy'
 }
 
 interface Sides {
-  localRoot: string
+  /** The local side, if there is one. */
+  localRoot?: string
   localExists?: boolean
-  remoteRoot?: RemoteEntry
+  sourceDrive?: Drive
+  sourceRoot?: RemoteEntry
+  destDrive?: Drive
+  destRoot?: RemoteEntry
   backupDir?: string
   ensureRemoteRoot?: () => Promise<RemoteEntry>
   ensureLocalRoot?: () => Promise<string>
 }
 
-async function openUpload(drive: Drive, options: SyncOptions): Promise<Sides> {
-  const localRoot = resolve(options.source)
-  await requireLocalFolder(localRoot, options.source)
-  const destPath = normalizeRemotePath(options.dest)
-  let backupDir: string | undefined
-  if (options.backupDir !== undefined) {
-    if (!hasRemotePrefix(options.backupDir)) throw new UsageError('--backup-dir must be on the destination side: a remote path (alipan:/…) for an upload.')
-    backupDir = normalizeRemotePath(options.backupDir)
-    if (isWithin(backupDir, destPath) || isWithin(destPath, backupDir)) throw new UsageError(`--backup-dir ${backupDir} overlaps the destination ${destPath}.`, {hint: 'put backups beside the mirror, e.g. alipan:/backups/old/2026-12-01'})
-  }
-  const remoteRoot = await drive.tryStat(destPath)
-  if (remoteRoot && remoteRoot.type !== 'folder') throw new UsageError(`The destination ${destPath} is a file, not a folder.`)
-  return {localRoot, remoteRoot, backupDir, ensureRemoteRoot: async () => remoteRoot ?? drive.mkdirp(destPath)}
+async function openUpload(options: SyncOptions): Promise<Sides> {
+  const source = options.source as Extract<SyncEnd, {kind: 'local'}>
+  const localRoot = resolve(source.path)
+  await requireLocalFolder(localRoot, source.shown)
+  return {localRoot, ...(await openRemoteDest(options))}
 }
 
-async function openDownload(drive: Drive, options: SyncOptions): Promise<Sides> {
-  const remoteRoot = await drive.stat(stripRemotePrefix(options.source))
-  if (remoteRoot.type !== 'folder') throw new UsageError(`The source ${remoteRoot.path} is a file; sync mirrors folders.`, {hint: 'use `alipan get` for a single file'})
-  const localRoot = resolve(options.dest)
+/** Both sides remote: SOURCE must be a folder; DEST as for an upload. */
+async function openCopy(options: SyncOptions): Promise<Sides> {
+  const source = options.source as Extract<SyncEnd, {kind: 'remote'}>
+  const sourceRoot = await openRemoteSource(source)
+  const dest = await openRemoteDest(options)
+  const destPath = normalizeRemotePath((options.dest as Extract<SyncEnd, {kind: 'remote'}>).path)
+  if (source.drive.driveId === dest.destDrive!.driveId && source.drive.rootId === dest.destDrive!.rootId && overlaps(sourceRoot.path, destPath)) {
+    throw new UsageError(`SOURCE ${source.shown} and DEST ${options.dest.shown} overlap.`, {hint: 'mirror a folder into a place outside it'})
+  }
+  return {sourceDrive: source.drive, sourceRoot, ...dest}
+}
+
+/** Is one absolute remote path the other or inside it? */
+function overlaps(a: string, b: string): boolean {
+  const within = (x: string, y: string) => y === '/' || x === y || x.startsWith(`${y}/`)
+  return within(a, b) || within(b, a)
+}
+
+/** A remote DEST (upload or copy): a folder or nothing yet; `--backup-dir` in the same location, beside it. */
+async function openRemoteDest(options: SyncOptions): Promise<Sides> {
+  const dest = options.dest as Extract<SyncEnd, {kind: 'remote'}>
+  const drive = dest.drive
+  const destPath = normalizeRemotePath(dest.path)
+  let backupDir: string | undefined
+  if (options.backupDir !== undefined) {
+    if (options.backupDir.kind !== 'remote' || options.backupDir.drive !== drive) {
+      throw new UsageError(`--backup-dir must be on the destination side: a remote path (alipan:/…) in DEST's location (${dest.shown}).`, {hint: 'old versions move there server-side, which works only within one drive'})
+    }
+    backupDir = normalizeRemotePath(options.backupDir.path)
+    if (overlaps(backupDir, destPath)) throw new UsageError(`--backup-dir ${backupDir} overlaps the destination ${destPath}.`, {hint: 'put backups beside the mirror, e.g. alipan:/backups/old/2026-12-01'})
+  }
+  const destRoot = await drive.tryStat(destPath)
+  if (destRoot && destRoot.type !== 'folder') throw new UsageError(`The destination ${destPath} is a file, not a folder.`)
+  return {destDrive: drive, destRoot, backupDir, ensureRemoteRoot: async () => destRoot ?? drive.mkdirp(destPath)}
+}
+
+async function openRemoteSource(source: Extract<SyncEnd, {kind: 'remote'}>): Promise<RemoteEntry> {
+  const root = await source.drive.stat(source.path)
+  if (root.type !== 'folder') throw new UsageError(`The source ${root.path} is a file; sync mirrors folders.`, {hint: 'use `alipan get` (or `alipan cp`) for a single file'})
+  return root
+}
+
+async function openDownload(options: SyncOptions): Promise<Sides> {
+  const source = options.source as Extract<SyncEnd, {kind: 'remote'}>
+  const dest = options.dest as Extract<SyncEnd, {kind: 'local'}>
+  const sourceRoot = await openRemoteSource(source)
+  const localRoot = resolve(dest.path)
   const info = await stat(localRoot).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return undefined
     throw asLocalFsError(error, localRoot, 'reading')
   })
-  if (info && !info.isDirectory()) throw new UsageError(`The destination ${options.dest} is a file, not a folder.`)
+  if (info && !info.isDirectory()) throw new UsageError(`The destination ${dest.shown} is a file, not a folder.`)
   let backupDir: string | undefined
   if (options.backupDir !== undefined) {
-    if (hasRemotePrefix(options.backupDir)) throw new UsageError('--backup-dir must be on the destination side: a local path for a download.')
-    backupDir = resolve(options.backupDir)
-    if (isWithin(backupDir, localRoot) || isWithin(localRoot, backupDir)) throw new UsageError(`--backup-dir ${options.backupDir} overlaps the destination ${options.dest}.`)
+    if (options.backupDir.kind !== 'local') throw new UsageError('--backup-dir must be on the destination side: a local path for a download.')
+    backupDir = resolve(options.backupDir.path)
+    if (isWithin(backupDir, localRoot) || isWithin(localRoot, backupDir)) throw new UsageError(`--backup-dir ${options.backupDir.shown} overlaps the destination ${dest.shown}.`)
   }
   return {
     localRoot,
     localExists: info !== undefined,
-    remoteRoot,
+    sourceDrive: source.drive,
+    sourceRoot,
     backupDir,
     ensureLocalRoot: async () => {
       await makeDir(localRoot)
@@ -327,8 +391,8 @@ function remoteFolders(tree: Tree): Map<string, RemoteEntry> {
   return folders
 }
 
-function describe(action: SyncAction, error?: AlipanError): SyncActionResult {
-  return {action: action.action, type: action.type, path: action.rel, size: action.size, ...(error ? {error: {code: error.code, message: error.message}} : {})}
+function describe(action: SyncAction, error?: AlipanError, methods?: CopyMethods): SyncActionResult {
+  return {action: action.action, type: action.type, path: action.rel, size: action.size, ...methods?.get(action), ...(error ? {error: {code: error.code, message: error.message}} : {})}
 }
 
 function tally(thePlan: Plan, actions: SyncActionResult[], walkFailures: number) {

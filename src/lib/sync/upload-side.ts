@@ -1,4 +1,5 @@
 import {moveFile} from '../api/files.js'
+import type {FileItem} from '../api/wire.js'
 import type {Drive, RemoteEntry} from '../drive/drive.js'
 import {joinRemotePath} from '../drive/remote-path.js'
 import {AlipanError, ConflictError, ExitCode} from '../errors.js'
@@ -9,7 +10,7 @@ import {settle} from '../manage/async-task.js'
 import {type RemovalMethod, removeEntry} from '../manage/remove.js'
 import type {BandwidthLimiter} from '../transfer/bandwidth.js'
 import type {ResumeStore} from '../transfer/resume-state.js'
-import {uploadFile} from '../transfer/upload.js'
+import {type UploadTarget, uploadFile} from '../transfer/upload.js'
 import type {SideOps} from './execute.js'
 import type {SyncAction} from './plan.js'
 
@@ -33,6 +34,36 @@ export interface UploadSideOptions {
 
 /** The remote DEST of `sync ./local alipan:/remote`: the upload engine `put` uses, and the recycle bin. */
 export function uploadSide(options: UploadSideOptions): SideOps {
+  return remoteDestSide(options, async (action, target, label) => {
+    const source = action.source!
+    try {
+      return await uploadFile(source.path!, {size: source.size, mtimeMs: source.mtimeMs ?? Date.now()}, target, {
+        rapid: options.rapid,
+        knownSha1: action.localSha1,
+        partSize: options.partSize,
+        internalUpload: options.internalUpload,
+        resume: options.resume,
+        bandwidth: options.bandwidth,
+        signal: options.signal,
+        onProgress: (p) => options.events?.progress?.(label, p),
+      })
+    } catch (error) {
+      throw localFailure(error, source.path!)
+    }
+  })
+}
+
+/** Puts one new or changed file of SOURCE into DEST's folder, as `target` says. */
+export type PlaceFile = (action: SyncAction, target: UploadTarget, label: string) => Promise<{status: 'exists'} | {status: 'uploaded' | 'copied'; file: FileItem; bytesSent: number}>
+
+export type RemoteDestOptions = Pick<UploadSideOptions, 'drive' | 'root' | 'folders' | 'removal' | 'backupDir' | 'signal' | 'events'>
+
+/**
+ * A remote DEST (an upload, or a copy from another drive or login): folders created, files put
+ * in by `place` (a replaced file's new version beside the old one, which then leaves), and
+ * entries that go moved to the recycle bin, deleted, or moved to the backup dir.
+ */
+export function remoteDestSide(options: RemoteDestOptions, place: PlaceFile): SideOps {
   const {drive, folders} = options
   folders.set('', options.root)
   const folderOf = (rel: string): RemoteEntry => {
@@ -65,26 +96,8 @@ export function uploadSide(options: UploadSideOptions): SideOps {
       const old = action.action === 'replace' && action.reason !== 'type' ? action.dest?.entry : undefined
       const parent = folderOf(action.rel)
       options.events?.start?.(label, source.size)
-      let outcome
-      try {
-        outcome = await uploadFile(
-          source.path!,
-          {size: source.size, mtimeMs: source.mtimeMs ?? Date.now()},
-          {client: drive.client, driveId: drive.driveId, parentId: parent.file_id, name: nameOf(action.rel), checkNameMode: old ? 'ignore' : 'refuse', occupants: old ? [old.file_id] : []},
-          {
-            rapid: options.rapid,
-            knownSha1: action.localSha1,
-            partSize: options.partSize,
-            internalUpload: options.internalUpload,
-            resume: options.resume,
-            bandwidth: options.bandwidth,
-            signal: options.signal,
-            onProgress: (p) => options.events?.progress?.(label, p),
-          },
-        )
-      } catch (error) {
-        throw localFailure(error, source.path!)
-      }
+      const target = {client: drive.client, driveId: drive.driveId, parentId: parent.file_id, name: nameOf(action.rel), checkNameMode: old ? ('ignore' as const) : ('refuse' as const), occupants: old ? [old.file_id] : []}
+      const outcome = await place(action, target, label)
       if (outcome.status === 'exists') throw new ConflictError(`${joinRemotePath(parent.path, nameOf(action.rel))} appeared on the drive during the run; left alone.`, {hint: 'run sync again'})
       if (old && old.file_id !== outcome.file.file_id) {
         // Same bytes under another time: the old copy holds nothing the new one lacks.

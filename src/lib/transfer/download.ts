@@ -216,7 +216,7 @@ const LIST_URL_LIMIT = 5 * 1024 * 1024
  * of 1,000 small files. Not for images, whose `url` is a preview (webdav's experience), nor when
  * it is about to expire. Any trouble with it falls back to getDownloadUrl.
  */
-function listingUrl(entry: RemoteEntry): string | undefined {
+export function listingUrl(entry: RemoteEntry): string | undefined {
   const url = entry.item?.url
   if (!url || entry.size >= LIST_URL_LIMIT || entry.item?.category === 'image' || isLivePhoto(entry)) return undefined
   return urlExpiresSoon(url, 60_000) ? undefined : url

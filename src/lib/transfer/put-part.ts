@@ -63,7 +63,8 @@ export async function putPart(args: PutPartArgs): Promise<PutPartResult> {
       })
     } catch (error) {
       if (signal?.aborted || isAbortError(error)) throw new InterruptedError()
-      if ((error as AlipanError).code === 'SourceChanged') throw error
+      // A decided failure of the body's source (a local file that changed, a remote one refused): no retry.
+      if (error instanceof AlipanError) throw error
       const code = (error as {code?: string}).code ?? (error as Error).message
       debug('upload', `part ${n}: ${code}`)
       if (++failures >= MAX_FAILURES) throw new NetworkError(`Uploading part ${n} failed ${failures} times (${code}).`, {hint: 'run the same command again: it resumes', cause: error})

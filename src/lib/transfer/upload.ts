@@ -90,16 +90,7 @@ export async function uploadFile(path: string, stat: {size: number; mtimeMs: num
   }
   if (saved) await options.resume?.discard(key)
 
-  const base: CreateFileRequest = {
-    drive_id: target.driveId,
-    parent_file_id: target.parentId,
-    name: target.name,
-    type: 'file',
-    check_name_mode: target.checkNameMode,
-    size,
-    part_info_list: Array.from({length: parts}, (_, i) => ({part_number: i + 1})),
-    local_modified_at: new Date(stat.mtimeMs).toISOString(),
-  }
+  const base = fileCreateRequest(target, size, parts, stat.mtimeMs)
   const created = options.rapid && size > 0 ? await createRapid(path, size, base, target, options) : await createFile(target.client, base, {signal: options.signal, check: createdCheck(target, size)})
   if (created.exist) return {status: 'exists', fileId: created.file_id}
   const session = {driveId: target.driveId, fileId: created.file_id, uploadId: created.upload_id ?? ''}
@@ -128,6 +119,20 @@ export async function uploadFile(path: string, stat: {size: number; mtimeMs: num
   const outcome = await sendParts({path, size, partSize, parts, firstPart: 1, hash: newSha1(), urls, target, session, options})
   await options.resume?.discard(key)
   return outcome
+}
+
+/** A file `create` (§5.2) of `size` bytes in `parts` parts, the file's time as `local_modified_at`. */
+export function fileCreateRequest(target: UploadTarget, size: number, parts: number, mtimeMs: number | undefined): CreateFileRequest {
+  return {
+    drive_id: target.driveId,
+    parent_file_id: target.parentId,
+    name: target.name,
+    type: 'file',
+    check_name_mode: target.checkNameMode,
+    size,
+    part_info_list: Array.from({length: parts}, (_, i) => ({part_number: i + 1})),
+    ...(mtimeMs === undefined ? {} : {local_modified_at: new Date(mtimeMs).toISOString()}),
+  }
 }
 
 /**
@@ -182,12 +187,12 @@ function bounds(range: {start: number; end: number}): [number, number] {
   return [range.start, range.end]
 }
 
-function withProof(base: CreateFileRequest, contentHash: string, proofBytes: Uint8Array): CreateFileRequest {
+export function withProof(base: CreateFileRequest, contentHash: string, proofBytes: Uint8Array): CreateFileRequest {
   return {...base, content_hash: contentHash, content_hash_name: 'sha1', proof_code: proofCodeFromBytes(proofBytes), proof_version: 'v1'}
 }
 
 /** A rapid hit exists at once (§5.4); `complete` is idempotent there and returns the file object. */
-async function finishRapid(client: ApiClient, session: {driveId: string; fileId: string; uploadId: string}, signal?: AbortSignal): Promise<FileItem> {
+export async function finishRapid(client: ApiClient, session: {driveId: string; fileId: string; uploadId: string}, signal?: AbortSignal): Promise<FileItem> {
   if (!session.uploadId) return getFile(client, session.driveId, session.fileId)
   return completeUpload(client, session, {signal})
 }

@@ -2,31 +2,31 @@ import {stat} from 'node:fs/promises'
 import {basename, resolve} from 'node:path'
 
 import type {Drive, RemoteEntry} from '../drive/drive.js'
-import {hasRemotePrefix, normalizeRemotePath} from '../drive/remote-path.js'
+import {parseLocation} from '../drive/location.js'
+import {normalizeRemotePath} from '../drive/remote-path.js'
 import {NotFoundError, UsageError, asLocalFsError} from '../errors.js'
 
 /**
- * Opens the drive a remote argument lives on. Today every remote argument is in the command's
- * own profile and drive (`--profile`, `--drive`); this is the one place a location naming another
- * profile or drive will be turned into its drive.
+ * Opens the drive a remote argument lives on (its profile and drive: `alipan@work,drive=backup:/x`)
+ * and gives the path inside it.
  */
-export type DriveResolver = (argument: string) => Promise<Drive>
+export type DriveResolver = (argument: string) => Promise<{drive: Drive; path: string}>
 
 /** One side of a comparison, found and looked at: it exists, and we know whether it is a folder. */
-export type Location =
+export type CheckSide =
   | {kind: 'local'; argument: string; path: string; type: 'file' | 'folder'; name: string; size: number; mtimeMs: number}
   | {kind: 'remote'; argument: string; drive: Drive; entry: RemoteEntry; type: 'file' | 'folder'; name: string}
 
-/** Is this argument remote (`alipan:/x`)? Everything else is a local path. */
+/** Is this argument remote (a location: `alipan:/x`, `alipan@work:/x`, …)? Everything else is a local path, as for sync. */
 export function isRemoteArgument(argument: string): boolean {
-  return hasRemotePrefix(argument)
+  return parseLocation(argument) !== undefined
 }
 
 /** Find one side: a missing local or remote path exits 3, naming it. */
-export async function resolveLocation(argument: string, driveFor: DriveResolver): Promise<Location> {
+export async function resolveSide(argument: string, driveFor: DriveResolver): Promise<CheckSide> {
   if (isRemoteArgument(argument)) {
-    const drive = await driveFor(argument)
-    const entry = await drive.stat(normalizeRemotePath(argument))
+    const {drive, path} = await driveFor(argument)
+    const entry = await drive.stat(normalizeRemotePath(path))
     return {kind: 'remote', argument, drive, entry, type: entry.type, name: entry.name}
   }
   const path = resolve(argument)
