@@ -164,6 +164,8 @@ describe('transfer engine (lib)', () => {
     const result = await downloadToFile(entry, destination, {
       client,
       driveId: drive.driveId,
+      // The one-stream path (multi-stream.test.ts renews the URL shared by several streams).
+      multiStreamMin: 32 * 1024 * KiB,
       onProgress: (p) => {
         if (!advanced && p.done >= 1024 * KiB) {
           advanced = true

@@ -79,7 +79,8 @@ export function livpLocalName(name: string, format: LivpFormat): string {
 export async function downloadToFile(entry: RemoteEntry, destination: string, options: DownloadOptions): Promise<DownloadResult> {
   const partPath = partPathFor(destination)
   const livp = isLivePhoto(entry) ? options.livp ?? 'jpeg' : undefined
-  // Big files go over several streams; so does any file with multi-stream state to resume.
+  // Files past a small floor go over Range streams that any free connection can join; so does any
+  // file with multi-stream state to resume.
   if (!livp && (entry.size >= (options.multiStreamMin ?? MULTI_STREAM_MIN) || (await stat(rangeStatePath(partPath)).catch(() => undefined)))) {
     return downloadRanged(entry, destination, partPath, options)
   }
@@ -221,6 +222,8 @@ async function fetchInto(
   let failures = 0
   let waits = 0
   const total = livp ? undefined : entry.size
+  // The link before the connection: a file waiting for getDownloadUrl (1/s) holds no slot.
+  if (!url && !(total !== undefined && offset >= total && offset > 0)) url = await downloadUrl(entry, livp, options)
   const release = await (options.slots ?? unlimited).acquire(signal)
   try {
     for (;;) {
