@@ -98,8 +98,13 @@ function vendorPlugin(vendored) {
     setup(b) {
       b.onResolve({filter: /^[^./]/}, (args) => {
         if (args.kind !== 'dynamic-import' || !args.importer.startsWith(join(ROOT, 'src'))) return undefined
-        // A built-in is simply required (an import() left in the bundle would need Node's ESM loader).
-        if (!args.path.startsWith('node:')) vendored.add(args.path)
+        // A built-in is simply required (an import() left in the bundle would need Node's ESM
+        // loader, which a single executable does not have). Without `vendored` (the standalone
+        // script) the libraries stay inside the one file, still evaluated only when first used.
+        if (!args.path.startsWith('node:')) {
+          if (!vendored) return undefined
+          vendored.add(args.path)
+        }
         return {path: args.path, namespace: 'vendor'}
       })
       b.onResolve({filter: /^\.\/vendor\//}, (args) => ({path: args.path, external: true}))
@@ -157,14 +162,17 @@ export async function bundle() {
   return {outputs, vendored: [...vendored]}
 }
 
-/** One file, built-ins only: the script of the single executable application. */
-export async function bundleStandalone(outfile = join(OUT, 'alipan-standalone.cjs')) {
-  return build({
+/** The CLI in one CommonJS text that requires only built-ins: what a single executable carries. */
+export async function bundleStandalone() {
+  const result = await build({
     ...common,
     stdin: {contents: entrySource(), resolveDir: ROOT, sourcefile: 'alipan-entry.ts', loader: 'ts'},
-    outfile,
+    write: false,
+    outfile: join(OUT, 'alipan-standalone-body.cjs'),
     legalComments: 'none',
+    plugins: [vendorPlugin(undefined)],
   })
+  return result.outputFiles.find((file) => file.path.endsWith('.cjs')).text
 }
 
 const sizeOf = (result) => Object.entries(result.metafile.outputs).reduce((sum, [name, o]) => sum + (name.endsWith('.cjs') ? o.bytes : 0), 0)
