@@ -5,14 +5,14 @@
 // Node 20 has not: each file is compiled here through vm.Script with the cached data V8 produced on
 // an earlier run, and registered in require's cache as if `require` had loaded it. The cache lives
 // in the user's own cache folder (never a shared temporary one: cached code is code), one file per
-// source file, named by the source's path, size, time and the Node version; V8 rejects anything
-// that no longer matches and it is then written afresh. Nothing here may fail a command: without a
+// source file, named by the source's path and by its size, time and the Node version; V8 rejects
+// anything that no longer matches and it is then written afresh, replacing the older ones. Nothing here may fail a command: without a
 // writable cache folder the files load as if there were no cache.
 import {createHash} from 'node:crypto'
-import {mkdirSync, readFileSync, renameSync, statSync, writeFileSync} from 'node:fs'
+import {mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import Module, {createRequire} from 'node:module'
 import {homedir} from 'node:os'
-import {dirname, join, resolve} from 'node:path'
+import {basename, dirname, join, resolve} from 'node:path'
 import vm from 'node:vm'
 
 /** Where oclif keeps its cache for a CLI named `alipan` (XDG on Linux, Caches on macOS, LOCALAPPDATA on Windows). */
@@ -41,8 +41,8 @@ function load(file) {
   if (cached) return cached.exports
   const source = readFileSync(file, 'utf8')
   const info = statSync(file)
-  const key = createHash('sha1').update(`${file}\0${info.size}\0${info.mtimeMs}\0${process.version}\0${process.arch}`).digest('hex').slice(0, 20)
-  const cachePath = join(cacheDir(), 'v8', `${key}.bin`)
+  const hash = (text) => createHash('sha1').update(text).digest('hex').slice(0, 16)
+  const cachePath = join(cacheDir(), 'v8', `${hash(file)}-${hash(`${info.size}\0${info.mtimeMs}\0${process.version}\0${process.arch}`)}.bin`)
   let cachedData
   try {
     cachedData = readFileSync(cachePath)
@@ -85,6 +85,11 @@ process.once('exit', () => {
       const tmp = `${cachePath}.${process.pid}.tmp`
       writeFileSync(tmp, script.createCachedData(), {mode: 0o600})
       renameSync(tmp, cachePath)
+      // The same file's caches of earlier builds or Node versions.
+      const [prefix] = basename(cachePath).split('-')
+      for (const name of readdirSync(dirname(cachePath))) {
+        if (name.startsWith(`${prefix}-`) && name !== basename(cachePath) && name.endsWith('.bin')) rmSync(join(dirname(cachePath), name), {force: true})
+      }
     } catch {}
   }
 })

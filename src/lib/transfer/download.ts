@@ -43,7 +43,7 @@ export interface DownloadOptions {
   streams?: number
   /** The command's `--bwlimit` bucket, shared by every stream of every file. */
   bandwidth?: BandwidthLimiter
-  /** Files from this size on use several streams (default 32 MiB; tests lower it). */
+  /** Files from this size on use several streams (default 5 MiB, MULTI_STREAM_MIN; tests lower it). */
   multiStreamMin?: number
   /** Bytes per Range request of a multi-stream download (default: see `pieceSize`). */
   pieceSize?: number
