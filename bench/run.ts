@@ -15,7 +15,9 @@ import {join} from 'node:path'
 
 import {BIG, type Benchmark, QUICK, ROOT, RUNS, WORK, args, login, makeFile, rows, startEmulator, watchEmulator} from './kit.js'
 import {benchBwlimit, benchFiles, benchStreams} from './streams.js'
+import {benchStartup} from './startup.js'
 import {benchSync, benchSyncBig} from './sync.js'
+import {benchTailGet, benchTailSync} from './tail.js'
 import {benchGet, benchLs, benchMany, benchPut, benchRapid, benchRss} from './transfers.js'
 
 /** In the order they run (and print). */
@@ -31,10 +33,13 @@ const BENCHMARKS: Record<string, Benchmark> = {
   streams: benchStreams,
   files: benchFiles,
   bwlimit: benchBwlimit,
+  startup: benchStartup,
+  'tail-get': benchTailGet,
+  'tail-sync': benchTailSync,
 }
 
 /** What each run leaves in WORK that runs to many GiB: everything but the inputs. */
-const SCRATCH = ['emulator', 'got.bin', 'rss-out.bin', 'many', 'files-out', 'sync-small', 'sync-big']
+const SCRATCH = ['emulator', 'got.bin', 'rss-out.bin', 'many', 'files-out', 'sync-small', 'sync-big', 'tail-get-out', 'tail-sync-out']
 
 async function main(): Promise<void> {
   const only = args.only?.split(',').map((name) => name.trim())
