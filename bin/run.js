@@ -4,6 +4,7 @@
 // with a code cache.
 import {readFileSync} from 'node:fs'
 import {release} from 'node:os'
+import {fileURLToPath} from 'node:url'
 
 const argv = process.argv.slice(2)
 if (argv[0] === '--version') {
@@ -16,6 +17,6 @@ if (argv[0] === '--version') {
   // Only `autocomplete` uses the answer, and PowerShell is the one Windows shell it completes.
   if (process.platform === 'win32' && !process.env.SHELL) process.env.SHELL = 'powershell'
   const {requireCached} = await import('./compile-cache.js')
-  const {execute} = requireCached(new URL('../dist/alipan.cjs', import.meta.url).pathname.replace(/^\/([A-Za-z]:)/, '$1'))
+  const {execute} = requireCached(fileURLToPath(new URL('../dist/alipan.cjs', import.meta.url)))
   await execute({dir: import.meta.url})
 }

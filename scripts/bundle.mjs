@@ -128,7 +128,8 @@ function vendorPlugin(vendored) {
 const vendorName = (pkg) => pkg.replace(/^@/, '').replace(/\//g, '-')
 
 export async function bundle() {
-  rmSync(join(OUT, 'vendor'), {recursive: true, force: true})
+  // dist/ holds the bundle and nothing else (no stale files of an earlier layout get packed).
+  rmSync(OUT, {recursive: true, force: true})
   const vendored = new Set()
   const main = await build({
     ...common,
