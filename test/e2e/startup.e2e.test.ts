@@ -99,6 +99,37 @@ describe('start-up: what a command loads', () => {
     assert.ok(!set.vendor.includes('inquirer-prompts') && !set.vendor.includes('ora'))
   })
 
+  it('Windows without SHELL: no call starts PowerShell to guess the shell (oclif does, unless bin/run.js sets it)', async () => {
+    // Windows as oclif sees it: the platform, no SHELL, no login shell; child processes recorded.
+    const fake = join(dir, 'fake-windows.cjs')
+    writeFileSync(
+      fake,
+      [
+        "Object.defineProperty(process, 'platform', {value: 'win32'})",
+        'delete process.env.SHELL',
+        "const os = require('node:os'); const userInfo = os.userInfo; os.userInfo = (...a) => ({...userInfo(...a), shell: null})",
+        "const cp = require('node:child_process'); const calls = []",
+        "for (const name of ['exec', 'execSync', 'execFile', 'execFileSync', 'spawn', 'spawnSync']) { const real = cp[name]; cp[name] = function (...a) { calls.push(name + ' ' + String(a[0])); return real.apply(this, a) } }",
+        "require('node:module').syncBuiltinESMExports()",
+        "process.once('exit', () => require('node:fs').writeFileSync(process.env.SPAWNS_OUT, JSON.stringify(calls)))",
+        '',
+      ].join('\n'),
+    )
+    const spawned = async (argv: string[]): Promise<string[]> => {
+      const out = join(dir, `spawns-${Date.now()}-${Math.random()}.json`)
+      const env: NodeJS.ProcessEnv = {...process.env, ...f.env, SPAWNS_OUT: out, HOME: dir, XDG_CACHE_HOME: join(dir, 'cache')}
+      const child = spawn(process.execPath, ['--require', fake, ...argv], {env, cwd: ROOT, stdio: 'ignore'})
+      await new Promise((resolve) => child.on('close', resolve))
+      return JSON.parse(readFileSync(out, 'utf8')) as string[]
+    }
+    // The control: oclif's own start-up, without bin/run.js, asks PowerShell.
+    const bare = await spawned(['-e', `require(${JSON.stringify(BUNDLE)}).Config.load(${JSON.stringify(ROOT)})`])
+    assert.ok(bare.some((call) => /powershell/i.test(call)), `oclif alone: ${JSON.stringify(bare)}`)
+    for (const args of [['quota', '--json'], ['--help'], ['ls', '--no-such-flag']]) {
+      assert.deepEqual(await spawned([BIN, ...args]), [], `alipan ${args.join(' ')} started a process`)
+    }
+  })
+
   it('--version is answered before oclif loads, exactly as oclif would answer it', async () => {
     const run = await loaded(['--version'])
     assert.equal(run.status, 0)
