@@ -59,14 +59,15 @@ export function entrySource() {
     ...Object.entries(PLUGIN_COMMANDS).map(([id, path]) => ({id, from: `./${path}`})),
   ]
   return [
-    ...commands.map(({from}, i) => `import C${i} from ${JSON.stringify(from)}`),
     `import {settings} from '@oclif/core'`,
     // The bundle is compiled JavaScript: never look for TypeScript sources beside it.
     'settings.enableAutoTranspile = false',
     `export {Config, execute, flush, handle, run, settings} from '@oclif/core'`,
-    'export const COMMANDS = {',
-    ...commands.map(({id}, i) => `  ${JSON.stringify(id)}: C${i},`),
-    '}',
+    // id → command class, each command's module evaluated only when oclif asks for that command
+    // (esbuild makes a required module lazy): a run loads one command, `oclif manifest` all.
+    'export const COMMANDS = {}',
+    'const command = (id, load) => Object.defineProperty(COMMANDS, id, {enumerable: true, get: () => load().default})',
+    ...commands.map(({id, from}) => `command(${JSON.stringify(id)}, () => require(${JSON.stringify(from)}))`),
     '',
   ].join('\n')
 }
