@@ -72,9 +72,20 @@ ${body}
 `
 }
 
+function quietly(command, args) {
+  try {
+    execFileSync(command, args, {stdio: ['ignore', 'pipe', 'pipe']})
+  } catch (error) {
+    process.stderr.write(`${error.stdout ?? ''}${error.stderr ?? ''}`)
+    throw error
+  }
+}
+
 function inject(binary, blob) {
   const postject = join(createRequire(import.meta.url).resolve('postject/package.json'), '..', 'dist', 'cli.js')
-  execFileSync(process.execPath, [postject, binary, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', FUSE, ...(process.platform === 'darwin' ? ['--macho-segment-name', 'NODE_SEA'] : [])], {stdio: ['ignore', 'ignore', 'inherit']})
+  // postject warns about ELF note sections and about node.exe's signature on every run: shown
+  // only when it fails.
+  quietly(process.execPath, [postject, binary, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', FUSE, ...(process.platform === 'darwin' ? ['--macho-segment-name', 'NODE_SEA'] : [])])
 }
 
 /** A preparation blob for `main`; the code cache is only for the platform that builds it. */
@@ -82,7 +93,7 @@ function blobFor(main, name, codeCache) {
   const config = join(WORK, `${name}.sea.json`)
   const output = join(WORK, `${name}.blob`)
   writeFileSync(config, JSON.stringify({main, output, disableExperimentalSEAWarning: true, useCodeCache: codeCache}))
-  execFileSync(process.execPath, ['--experimental-sea-config', config], {stdio: ['ignore', 'ignore', 'inherit']})
+  quietly(process.execPath, ['--experimental-sea-config', config])
   return output
 }
 
