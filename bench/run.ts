@@ -18,7 +18,9 @@ import {BIG, type Benchmark, QUICK, ROOT, RUNS, WORK, args, login, makeFile, row
 import {benchLocations} from './locations.js'
 import {benchMetadata} from './metadata.js'
 import {benchBwlimit, benchFiles, benchStreams} from './streams.js'
+import {benchStartup} from './startup.js'
 import {benchSync, benchSyncBig} from './sync.js'
+import {benchTailGet, benchTailSync} from './tail.js'
 import {benchGet, benchLs, benchMany, benchPut, benchRapid, benchRss} from './transfers.js'
 
 /** In the order they run (and print). */
@@ -37,10 +39,13 @@ const BENCHMARKS: Record<string, Benchmark> = {
   bwlimit: benchBwlimit,
   crypt: benchCrypt,
   locations: benchLocations,
+  startup: benchStartup,
+  'tail-get': benchTailGet,
+  'tail-sync': benchTailSync,
 }
 
 /** What each run leaves in WORK that runs to many GiB: everything but the inputs. */
-const SCRATCH = ['emulator', 'got.bin', 'rss-out.bin', 'many', 'files-out', 'sync-small', 'sync-big', 'metadata-small', 'loc-temp']
+const SCRATCH = ['emulator', 'got.bin', 'rss-out.bin', 'many', 'files-out', 'sync-small', 'sync-big', 'metadata-small', 'loc-temp', 'tail-get-out', 'tail-sync-out']
 
 async function main(): Promise<void> {
   const only = args.only?.split(',').map((name) => name.trim())

@@ -1,15 +1,16 @@
 /**
  * Test fixtures: an emulator on an ephemeral loopback port, a private config folder, a work
  * folder for local files, and two ways to run the CLI — in-process (fast, oclif's captureOutput)
- * and as a real child process of bin/run.js (for exit codes, concurrency, signals).
+ * and as a real child process of bin/run.js (for exit codes, concurrency, signals). Both run the
+ * built bundle (dist/alipan.cjs), what users run: `npm run build` first.
  */
 import {spawn} from 'node:child_process'
 import {mkdtempSync, rmSync} from 'node:fs'
+import {createRequire} from 'node:module'
 import {tmpdir} from 'node:os'
 import {dirname, join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-import {run as oclifRun} from '@oclif/core'
 import {captureOutput} from '@oclif/test'
 
 import {CredentialStore} from '../src/lib/auth/credentials.js'
@@ -18,6 +19,13 @@ import {type Emulator, type EmulatorOptions, startEmulator} from './emulator/ind
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 export const BIN = join(ROOT, 'bin', 'run.js')
+/** What users run (`npm run build`): in-process runs use the bundle's own oclif and commands too. */
+export const BUNDLE = join(ROOT, 'dist', 'alipan.cjs')
+let bundleRun: ((argv: string[], options: {root: string}) => Promise<unknown>) | undefined
+function runBundled(argv: string[]): Promise<unknown> {
+  bundleRun ??= (createRequire(import.meta.url)(BUNDLE) as {run: typeof bundleRun}).run
+  return bundleRun!(argv, {root: ROOT})
+}
 
 export interface RunResult {
   status: number | null
@@ -146,7 +154,7 @@ async function runInProcess<T>(args: string[], env: Record<string, string | unde
   const savedExitCode = process.exitCode
   process.exitCode = undefined
   try {
-    const captured = await captureOutput<T>(() => oclifRun(args, {root: ROOT}))
+    const captured = await captureOutput<T>(() => runBundled(args) as Promise<T>)
     const error = captured.error as CliResult['error']
     const exitCode = error ? (error.oclif?.exit ?? error.exitCode ?? 1) : Number(process.exitCode ?? 0)
     return {stdout: captured.stdout, stderr: captured.stderr, exitCode, result: captured.result, error}

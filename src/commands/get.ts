@@ -16,7 +16,7 @@ export default class Get extends FileCommand {
 
   static override description = `Each file is written to LOCAL.alipan-part and renamed only after its size and SHA-1 match what Alipan reports, so no half-written file ever has the final name; re-running after an interruption resumes it with a Range request. Remote names that could land outside the target folder are refused; names Windows forbids are made safe there. Remote entries of one folder that would land on one local name (duplicates, names differing only in case on a case-insensitive disk, names made equal for Windows) never overwrite each other: the newest keeps the name and the others get numbered names such as "name (2).ext" (--on-clash).
 
-Files of 32 MiB or more come down over up to --streams HTTP Range streams at once (default 3), each writing its own part of LOCAL.alipan-part; the service allows 3 download connections per user, and files and streams of one command share them. An interrupted multi-stream download keeps what each stream wrote (LOCAL.alipan-part.json records which bytes) and the re-run fetches only the rest. --bwlimit caps the total rate of the command.
+Files of 5 MiB or more come down over up to --streams HTTP Range streams at once (default 3), each writing its own part of LOCAL.alipan-part; the service allows 3 download connections per user, and files and streams of one command share them (a connection left free joins a file still downloading). An interrupted multi-stream download keeps what each stream wrote (LOCAL.alipan-part.json records which bytes) and the re-run fetches only the rest. --bwlimit caps the total rate of the command.
 
 Live photos (.livp) download as the stream chosen by --livp (default: the livp-format setting), with a .jpg or .mov extension.`
 
@@ -32,7 +32,7 @@ Live photos (.livp) download as the stream chosen by --livp (default: the livp-f
     'on-conflict': conflictFlag(['fail', 'skip', 'overwrite'], 'a local file of the same name'),
     livp: Flags.string({description: 'Which stream of a live photo to download.', options: ['jpeg', 'mov']}),
     'on-clash': clashFlag,
-    streams: Flags.integer({description: 'Most HTTP Range streams per file of 32 MiB or more (the service allows 3 connections per user in all).', min: 1, max: 3, default: 3}),
+    streams: Flags.integer({description: 'Most HTTP Range streams per file of 5 MiB or more (the service allows 3 connections per user in all).', min: 1, max: 3, default: 3}),
   }
 
   static override summary = 'Download files or folders.'

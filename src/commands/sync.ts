@@ -51,7 +51,7 @@ All transfers come first. Deletions happen only if every transfer succeeded; rem
     quiet: transferFlags.quiet,
     rapid: Flags.boolean({allowNo: true, description: 'Try rapid upload by SHA-1 + proof code (default: the rapid-upload setting, on).'}),
     'size-only': Flags.boolean({description: 'Compare files by size alone.'}),
-    streams: Flags.integer({description: 'Downloads: most HTTP Range streams per file of 32 MiB or more (the service allows 3 connections per user in all).', min: 1, max: 3, default: 3}),
+    streams: Flags.integer({description: 'Downloads: most HTTP Range streams per file of 5 MiB or more (the service allows 3 connections per user in all).', min: 1, max: 3, default: 3}),
     transfers: transferFlags.transfers,
   }
 

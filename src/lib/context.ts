@@ -149,7 +149,6 @@ export class Context {
 
 /** The drive in use (`--drive`), addressed under the root folder (`--root-folder-id`). */
 export async function openDrive(context: Context): Promise<Drive> {
-  // conf and got load in parallel: both are needed, and each costs tens of milliseconds.
   const [settings] = await Promise.all([context.settings(), context.client()])
   const {driveId} = await context.driveId()
   return new Drive(await context.authedClient(), driveId, settings['root-folder-id'])

@@ -5,8 +5,8 @@ import {debug} from './debug.js'
 import {redactUrl, registerSecret} from './redact.js'
 
 /**
- * HTTPS_PROXY, HTTP_PROXY, ALL_PROXY and NO_PROXY (either case), for API calls (got) and the data
- * plane (node:http) alike. The agents are hpagent's, the library got's documentation points to:
+ * HTTPS_PROXY, HTTP_PROXY, ALL_PROXY and NO_PROXY (either case), for API calls and the data plane
+ * alike (both node:http). The agents are hpagent's, the library got's documentation points to:
  * a CONNECT tunnel through the proxy for every request (TLS inside it for https), with keep-alive.
  * Which URLs skip the proxy is proxy-from-env's NO_PROXY matching (host suffixes, ports, `*`).
  *

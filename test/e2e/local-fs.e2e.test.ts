@@ -61,7 +61,9 @@ describe('local file-system errors (spawned CLI, tmpfs mounts)', () => {
     const again = await f.spawn(['get', '/big/ten.bin', `${disk.dir}/`, '--json'])
     assert.equal(again.status, 0, again.stderr)
     const [result] = JSON.parse(again.stdout)
-    assert.equal(result.resumed_bytes, kept, 'resumed from the .part')
+    // A multi-stream .part has holes (each stream writes at its own offset): what resumes is what
+    // its state file records, all of it on disk.
+    assert.ok(result.resumed_bytes > 4 * MiB && result.resumed_bytes <= kept, `resumed ${result.resumed_bytes} of the .part's ${kept} bytes`)
     assert.equal(result.verified, true)
     assert.ok(readFileSync(join(disk.dir, 'ten.bin')).equals(pattern(10 * MiB, 7)))
   })

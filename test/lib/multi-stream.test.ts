@@ -147,6 +147,64 @@ describe('multi-stream download (lib)', () => {
     assert.equal(dataGets().filter((e) => e.status === 403).length, 4)
   })
 
+  it('a file of one piece still comes over 3 streams: free ones split the piece in flight (issue 16)', async () => {
+    const {data, entry, destination} = await seed(6 * MiB, 59)
+    f.emu.setDownloadCap(4 * MiB)
+    const result = await downloadToFile(entry, destination, options({pieceSize: 6 * MiB}))
+    assert.equal(result.verified, true)
+    assert.ok(readFileSync(destination).equals(data))
+    assert.equal(f.emu.counters.peakDownloads, 3, 'three connections at once on a single piece')
+    assert.ok(dataGets().length >= 3, `${dataGets().length} requests: the piece was split`)
+    assert.equal(urlCalls(), 1)
+  })
+
+  it('the tail: once no file waits, every connection works on the files in hand; each file its link first (issue 16)', async () => {
+    // Three files as get -r runs them, one link per second (the client's pacer): while the last
+    // one waits for its link, the others take every connection; then the last takes all three.
+    const files = [await seed(6 * MiB, 60), await seed(6 * MiB, 61), await seed(6 * MiB, 62)]
+    f.emu.setDownloadCap(3 * MiB)
+    const paced = await ApiClient.create({apiUrl: f.emu.url, userAgent: 'alipan-test'})
+    paced.tokens = client.tokens
+    const slots = new Semaphore(3)
+    const results = await Promise.all(files.map((file) => downloadToFile(file.entry, file.destination, {client: paced, driveId: drive.driveId, slots})))
+    for (const [i, file] of files.entries()) {
+      assert.equal(results[i].verified, true)
+      assert.ok(readFileSync(file.destination).equals(file.data))
+    }
+    assert.equal(f.emu.counters.peakDownloads, 3, 'never more than 3 connections')
+    const urls = f.emu.log.filter((e) => e.path === '/adrive/v1.0/openFile/getDownloadUrl').map((e) => e.time)
+    assert.equal(urls.length, 3, 'one link per file')
+    assert.ok(urls[2] - urls[0] >= 1900, 'links at 1/s')
+    // Each file came down over several connections, the last one included (before issue 16, files
+    // under 32 MiB took one stream each and the last file's tail ran over one connection).
+    for (const file of files) {
+      const gets = dataGets().filter((e) => e.path.endsWith(file.entry.content_hash!.toLowerCase()) || e.path.toUpperCase().endsWith(file.entry.content_hash!))
+      assert.ok(gets.length >= 3, `${file.entry.path}: ${gets.length} requests`)
+    }
+  })
+
+  it('an extra stream gives way mid-piece to a file waiting for its first connection', async () => {
+    const big = await seed(12 * MiB, 63)
+    const small = await seed(1 * MiB, 64)
+    f.emu.setDownloadCap(2 * MiB)
+    const slots = new Semaphore(3)
+    let bigDone = 0
+    // Three pieces of 4 MiB, 2 s each: every connection is in the middle of one when the small file comes.
+    const first = downloadToFile(big.entry, big.destination, options({slots, pieceSize: 4 * MiB})).then((r) => ((bigDone = performance.now()), r))
+    await new Promise((r) => setTimeout(r, 400))
+    const started = performance.now()
+    const second = await downloadToFile(small.entry, small.destination, {client, driveId: drive.driveId, slots})
+    const waited = performance.now() - started
+    assert.ok(readFileSync(small.destination).equals(small.data))
+    assert.equal(second.verified, true)
+    assert.equal(bigDone, 0, 'the small file was done before the big one')
+    // 1 MiB at 2 MiB/s is 0.5 s; waiting for a piece of the big file to end would take 1.6 s more.
+    assert.ok(waited < 1400, `the small file took ${waited.toFixed(0)} ms`)
+    assert.equal((await first).verified, true)
+    assert.ok(readFileSync(big.destination).equals(big.data))
+    assert.ok(f.emu.counters.peakDownloads <= 3)
+  })
+
   it('--bwlimit: all streams together keep to the rate', async () => {
     const {data, entry, destination} = await seed(3 * MiB, 58)
     const started = performance.now()

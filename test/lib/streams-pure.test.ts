@@ -38,13 +38,16 @@ describe('multi-stream building blocks (pure)', () => {
     assert.equal(q.take(), undefined)
   })
 
-  it('pieces: whole rounds of equal pieces per stream, 4–64 MiB; one stream asks for everything', () => {
+  it('pieces: whole rounds of equal pieces per stream, 4–64 MiB while a round allows; one stream asks for everything', () => {
     const rounds = (size: number, streams: number) => Math.ceil(size / pieceSize(size, streams)) / streams
     assert.equal(rounds(256 * MiB, 3), 4, '12 pieces of ~21.3 MiB')
     assert.equal(rounds(64 * MiB, 3), 4)
     assert.equal(rounds(3 * 1024 * MiB, 3), 16, 'at most 64 MiB each')
     assert.equal(pieceSize(256 * MiB, 3) % (64 * 1024), 0)
-    assert.equal(pieceSize(32 * MiB, 3), 4 * MiB, 'at least 4 MiB')
+    assert.equal(rounds(32 * MiB, 3), 2, 'fewer rounds rather than pieces under 4 MiB')
+    assert.ok(pieceSize(32 * MiB, 3) >= 4 * MiB)
+    assert.equal(rounds(16 * MiB, 3), 1, 'a 16 MiB file: one piece per stream, not four pieces for three streams')
+    assert.equal(rounds(5 * MiB, 3), 1, 'at least one round')
     assert.ok(pieceSize(8 * 1024 * MiB, 3) <= 64 * MiB)
     assert.equal(pieceSize(256 * MiB, 1), Number.POSITIVE_INFINITY)
   })

@@ -141,7 +141,9 @@ describe('transfer engine (lib)', () => {
     })
     assert.equal(outcome.status, 'uploaded')
     assert.ok(f.emu.log.some((e) => e.method === 'PUT' && e.status === 403), 'a PUT was refused as expired')
-    assert.ok(refusedAttemptReached !== undefined && refusedAttemptReached < 20 * MiB, `the refused attempt went on to ${refusedAttemptReached} bytes`)
+    // No progress went backwards when the 403 came before the refused attempt handed out any byte
+    // (a race with the socket): that attempt stopped at once too.
+    assert.ok(refusedAttemptReached === undefined || refusedAttemptReached < 20 * MiB, `the refused attempt went on to ${refusedAttemptReached} bytes`)
     if (process.platform !== 'linux') return // the open-file check reads /proc/self/fd
     const open = readdirSync('/proc/self/fd').filter((fd) => {
       try {
@@ -164,6 +166,8 @@ describe('transfer engine (lib)', () => {
     const result = await downloadToFile(entry, destination, {
       client,
       driveId: drive.driveId,
+      // The one-stream path (multi-stream.test.ts renews the URL shared by several streams).
+      multiStreamMin: 32 * 1024 * KiB,
       onProgress: (p) => {
         if (!advanced && p.done >= 1024 * KiB) {
           advanced = true

@@ -1,11 +1,10 @@
-import type {Got, OptionsInit, Response} from 'got'
-
 import {debug, isDebug} from '../debug.js'
 import {loadProxySupport} from '../proxy.js'
 import {AlipanError, InterruptedError, NetworkError, isAbortError} from '../errors.js'
 import {redactUrl, redactValue} from '../redact.js'
 import {backoffDelay, sleep} from '../time.js'
 import {ApiError, errorFromResponse, isTokenRejected} from './api-error.js'
+import {type HttpResponse, httpJson} from './http.js'
 import {type Bucket, Pacer} from './pacer.js'
 import {DEFAULT_RETRY, LOST, NOT_SENT, type RetryHooks, type RetryKind, type RetryPolicy, callName, mayHaveBeenCarriedOut} from './retry-policy.js'
 
@@ -42,17 +41,11 @@ export interface CallOptions {
   query?: Record<string, string>
 }
 
-let gotModule: Promise<typeof import('got')> | undefined
-/** got costs ~130 ms to import: load it only when a command talks to the network. */
-function loadGot(): Promise<typeof import('got')> {
-  gotModule ??= import('got')
-  return gotModule
-}
-
 /**
- * The one HTTP client: every Open API call, the online token service and the data plane go
- * through `this.got`. Retries are written out here (got's own retry is off) so that 429 waits,
- * backoff and token renewal follow the spec's §7.4 rather than library defaults.
+ * The one HTTP client: every Open API call and the online token service go through `send` (the
+ * data plane has its own, data-plane.ts). Retries are written out here so that 429 waits, backoff
+ * and token renewal follow the spec's §7.4 rather than library defaults; the request itself is
+ * node:http (http.ts), so a one-call command loads no HTTP library at all (issue 16).
  */
 export class ApiClient {
   readonly apiUrl: string
@@ -65,10 +58,7 @@ export class ApiClient {
    */
   hintFor?: (hint: string) => string
 
-  private constructor(
-    readonly got: Got,
-    private readonly options: ApiClientOptions,
-  ) {
+  private constructor(private readonly options: ApiClientOptions) {
     this.apiUrl = options.apiUrl
     this.pacer = options.pacer ?? new Pacer()
     this.retry = {...DEFAULT_RETRY, ...options.retry}
@@ -76,25 +66,9 @@ export class ApiClient {
   }
 
   static async create(options: ApiClientOptions): Promise<ApiClient> {
-    const [{default: got}, proxies] = await Promise.all([loadGot(), loadProxySupport()])
-    const instance = got.extend({
-      headers: {'user-agent': options.userAgent},
-      retry: {limit: 0},
-      throwHttpErrors: false,
-      timeout: {connect: 20_000, secureConnect: 20_000, socket: 120_000},
-      // HTTPS_PROXY & co. (proxy.ts), decided per URL so that NO_PROXY is honoured.
-      hooks: proxies
-        ? {
-            beforeRequest: [
-              (request) => {
-                const agents = proxies.agentsFor(request.url as URL)
-                if (agents) request.agent = agents
-              },
-            ],
-          }
-        : {},
-    })
-    return new ApiClient(instance, options)
+    // HTTPS_PROXY & co. (proxy.ts), decided per URL so that NO_PROXY is honoured.
+    await loadProxySupport()
+    return new ApiClient(options)
   }
 
   get signal(): AbortSignal | undefined {
@@ -180,19 +154,17 @@ export class ApiClient {
         token ??= await this.tokens.accessToken(signal)
       }
       const payload = typeof body === 'function' ? await body(token ?? '') : body
-      const headers: Record<string, string> = {...extraHeaders}
+      const headers: Record<string, string> = {'user-agent': this.options.userAgent, ...extraHeaders}
       if (token) headers.authorization = `Bearer ${token}`
-      const requestOptions: OptionsInit = {method: endpoint.method, headers, signal, responseType: 'text'}
-      if (endpoint.method === 'POST') requestOptions.json = payload ?? {}
-      if (options.query) requestOptions.searchParams = options.query
+      const target = options.query ? `${url}${url.includes('?') ? '&' : '?'}${new URLSearchParams(options.query)}` : url
 
       const sent = Date.now()
       attempts++
       if (isDebug()) debug('http', `→ ${endpoint.method} ${redactUrl(url)}`, payload === undefined ? undefined : redactValue(payload))
 
-      let response: Response<string>
+      let response: HttpResponse
       try {
-        response = (await this.got(url, requestOptions)) as Response<string>
+        response = await httpJson({method: endpoint.method, url: target, headers, json: endpoint.method === 'POST' ? (payload ?? {}) : undefined, signal})
       } catch (error) {
         if (isAbortError(error) || signal?.aborted) throw new InterruptedError()
         const code = (error as {code?: string}).code ?? ''

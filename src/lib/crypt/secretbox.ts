@@ -49,13 +49,16 @@ export function loadSecretbox(backend?: SecretboxBackend): Promise<Secretbox> {
 }
 
 /**
- * The addon's name is held in a variable so that a bundler (the one-file build) leaves the require
- * alone: inside a bundle it cannot resolve, throws, and the wasm backend takes over.
+ * The addon's name is held in a variable so that the bundler leaves the require alone: the npm
+ * install's bundle (CommonJS, with its own `require`) finds it in node_modules at run time; the
+ * single executable, which can require only Node's built-ins, cannot, and the wasm backend takes over.
  */
 const NATIVE_MODULE = 'sodium-native'
 
 async function loadNative(): Promise<Secretbox> {
-  const sodium = createRequire(import.meta.url)(NATIVE_MODULE) as SodiumNative
+  // From the sources (ESM, under tsx) there is no `require`; in the bundle there is no import.meta.
+  const load = typeof require === 'function' ? require : createRequire(import.meta.url)
+  const sodium = load(NATIVE_MODULE) as SodiumNative
   const box: Secretbox = {
     name: 'sodium-native',
     seal: (out, plain, nonce, key) => sodium.crypto_secretbox_easy(out, plain, nonce, key),

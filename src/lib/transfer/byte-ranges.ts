@@ -87,6 +87,11 @@ export class RangeQueue {
     return this.pieces.length
   }
 
+  /** Bytes still to hand out. */
+  get bytes(): number {
+    return this.pieces.reduce((sum, [start, end]) => sum + end - start, 0)
+  }
+
   take(): Interval | undefined {
     return this.pieces.shift()
   }

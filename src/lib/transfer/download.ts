@@ -44,7 +44,7 @@ export interface DownloadOptions {
   streams?: number
   /** The command's `--bwlimit` bucket, shared by every stream of every file. */
   bandwidth?: BandwidthLimiter
-  /** Files from this size on use several streams (default 32 MiB; tests lower it). */
+  /** Files from this size on use several streams (default 5 MiB, MULTI_STREAM_MIN; tests lower it). */
   multiStreamMin?: number
   /** Bytes per Range request of a multi-stream download (default: see `pieceSize`). */
   pieceSize?: number
@@ -86,7 +86,8 @@ export async function downloadToFile(entry: RemoteEntry, destination: string, op
   const partPath = partPathFor(destination)
   if (options.adoptLegacyPart !== false) await adoptLegacyPart(destination, partPath)
   const livp = isLivePhoto(entry) ? options.livp ?? 'jpeg' : undefined
-  // Big files go over several streams; so does any file with multi-stream state to resume.
+  // Files past a small floor go over Range streams that any free connection can join; so does any
+  // file with multi-stream state to resume.
   if (!livp && (entry.size >= (options.multiStreamMin ?? MULTI_STREAM_MIN) || (await stat(rangeStatePath(partPath)).catch(() => undefined)))) {
     return downloadRanged(entry, destination, partPath, options)
   }
@@ -256,6 +257,8 @@ async function fetchInto(
   let failures = 0
   let waits = 0
   const total = livp ? undefined : entry.size
+  // The link before the connection: a file waiting for getDownloadUrl (1/s) holds no slot.
+  if (!url && !(total !== undefined && offset >= total && offset > 0)) url = await downloadUrl(entry, livp, options)
   const release = await (options.slots ?? unlimited).acquire(signal)
   try {
     for (;;) {

@@ -17,8 +17,18 @@ import {type Priority, Semaphore} from './semaphore.js'
 import type {TransferProgress} from './upload.js'
 
 const MiB = 1024 ** 2
-/** Files from this size on are fetched over several streams (issue 9); smaller ones over one. */
-export const MULTI_STREAM_MIN = 32 * MiB
+/**
+ * Files from this size on are fetched by Range streams that any free connection can join (issues
+ * 9 and 16). Smaller ones come over one stream through the URL their listing carries (§4.1: files
+ * under 5 MB), which costs no getDownloadUrl, the call limited to 1/s.
+ */
+export const MULTI_STREAM_MIN = 5 * MiB
+/**
+ * A free stream with no piece left to take splits the largest piece still in flight, taking its
+ * second half, while that leaves both halves at least this long: no connection idles while a
+ * file's bytes remain, and no request is too short to be worth its round trip.
+ */
+export const MIN_SPLIT = 1 * MiB
 /** The default and the most streams per file: the per-user limit is 3 connections in all (§6). */
 export const MAX_STREAMS = 3
 const MAX_FAILURES = 6
@@ -28,15 +38,16 @@ const SAVE_EVERY_MS = 1000
  * How much one request asks for. The file is cut into a whole number of rounds of `streams`
  * equal pieces, about four rounds, so the streams finish together (with 11 pieces for 3 streams
  * the last round runs at two thirds: measured, 1.23 s instead of 1.07 s for 64 MiB at 3 × 20
- * MiB/s), and a file waiting for a connection gets one soon. Pieces are at least 4 MiB and at
- * most 64 MiB (rclone's chunk size), so that on a fast link a piece takes far longer than the
- * round trip that starts it. One stream asks for everything missing at once.
+ * MiB/s). Fewer rounds where pieces would fall under 4 MiB, down to one (a 16 MiB file: three
+ * pieces, not four of 4 MiB with the fourth on one stream, measured 0.85 s instead of 0.67 at 3
+ * × 8 MiB/s), more where they would pass 64 MiB (rclone's chunk size), so that on a fast link a
+ * piece takes far longer than the round trip that starts it. One stream asks for everything
+ * missing at once.
  */
 export function pieceSize(size: number, streams: number): number {
   if (streams <= 1) return Number.POSITIVE_INFINITY
-  const rounds = Math.max(4, Math.ceil(size / (streams * 64 * MiB)))
-  const even = Math.ceil(size / (streams * rounds) / ALIGN) * ALIGN
-  return Math.min(64 * MiB, Math.max(4 * MiB, even))
+  const rounds = Math.max(1, Math.min(4, Math.floor(size / (streams * 4 * MiB))), Math.ceil(size / (streams * 64 * MiB)))
+  return Math.ceil(size / (streams * rounds) / ALIGN) * ALIGN
 }
 /** Piece boundaries on 64 KiB, the size of a socket read. */
 const ALIGN = 64 * 1024
@@ -66,8 +77,11 @@ export interface MultiStreamResult {
 /**
  * Fetch `entry` into `partPath` over up to `streams` HTTP Range streams at once, each writing its
  * pieces at their own offsets (rclone's multithread.go). Each stream holds one of the command's
- * connection slots: a file's first stream asks for one as `normal`, the others as `low`, and an
- * extra stream gives its slot back between pieces whenever another file is waiting to start.
+ * connection slots: a file's first stream asks for one as `normal` once the file has its link
+ * (a file waiting for getDownloadUrl's 1/s holds no connection), the others as `low`. An extra
+ * stream gives its slot back, mid-piece, as soon as another file is waiting to start; a stream
+ * with nothing left to take splits the largest piece in flight (issue 16: no idle connection
+ * while bytes remain).
  * What is on disk is recorded in a sidecar (range-state.ts) so an interrupted run resumes with
  * only the missing bytes. ExceedMaxConcurrency (someone else holds connections) never fails the
  * file: the refused stream waits and retries, and the other streams carry on.
@@ -139,11 +153,20 @@ async function resumable(partPath: string, identity: {file_id: string; size: num
 
 type Target = Parameters<typeof receiveInto>[3]
 
+/** A piece being fetched: its end may move down while it is (a split, or giving way). */
+interface Flight {
+  piece: Interval
+  /** Where its bytes have arrived so far. */
+  arrived: number
+}
+
 /** The streams of one file, and the slots they hold. */
 class StreamRun {
   peak = 0
+  /** Pieces split off a piece in flight (for tests and --debug). */
+  splits = 0
   private active = 0
-  private inFlight = 0
+  private readonly flights = new Set<Flight>()
   private fatal: unknown
   /** Stops every stream: a fatal error, Ctrl-C, or the file is complete (waiting streams leave). */
   private readonly stop = new AbortController()
@@ -163,8 +186,11 @@ class StreamRun {
     try {
       if (signal?.aborted) throw new InterruptedError()
       if (this.queue.length === 0) return
+      // The link first: a file waiting for getDownloadUrl (1/s per user) must not hold a connection.
+      await this.options.link.get()
       const slots = this.options.slots ?? new Semaphore(MAX_STREAMS)
-      const streams = Math.max(1, Math.min(MAX_STREAMS, this.options.streams ?? MAX_STREAMS, this.queue.length))
+      // As many streams as pieces, or as splits of them can keep busy.
+      const streams = Math.max(1, Math.min(MAX_STREAMS, this.options.streams ?? MAX_STREAMS, this.queue.length + Math.floor(this.queue.bytes / (2 * MIN_SPLIT))))
       const workers = [this.stream(slots, 'normal')]
       for (let i = 1; i < streams; i++) workers.push(this.stream(slots, 'low'))
       await Promise.all(workers)
@@ -182,13 +208,41 @@ class StreamRun {
 
   /** When the last piece is done, streams still waiting for a slot have nothing to wait for. */
   private checkComplete(): void {
-    if (this.queue.length === 0 && this.inFlight === 0) this.stop.abort()
+    if (this.queue.length === 0 && this.flights.size === 0) this.stop.abort()
+  }
+
+  /** A piece to fetch: the next in the queue, else the second half of the longest one in flight. */
+  private nextFlight(): Flight | undefined {
+    const piece = this.queue.take() ?? this.split()
+    if (!piece) return undefined
+    const flight = {piece, arrived: piece[0]}
+    this.flights.add(flight)
+    return flight
+  }
+
+  private split(): Interval | undefined {
+    let longest: Flight | undefined
+    for (const flight of this.flights) {
+      if (!longest || flight.piece[1] - flight.arrived > longest.piece[1] - longest.arrived) longest = flight
+    }
+    if (!longest || longest.piece[1] - longest.arrived < 2 * MIN_SPLIT) return undefined
+    const end = longest.piece[1]
+    const middle = Math.min(end - MIN_SPLIT, Math.ceil((longest.arrived + (end - longest.arrived) / 2) / ALIGN) * ALIGN)
+    longest.piece[1] = middle
+    this.splits++
+    debug('download', `${this.entry.path}: a free stream takes [${middle}, ${end}) off a piece in flight`)
+    return [middle, end]
+  }
+
+  private splittable(): boolean {
+    for (const flight of this.flights) if (flight.piece[1] - flight.arrived >= 2 * MIN_SPLIT) return true
+    return false
   }
 
   /** One stream: take a slot, fetch pieces until none are left, give way when asked to. */
   private async stream(slots: Semaphore, priority: Priority): Promise<void> {
     let refusals = 0
-    while (this.fatal === undefined && this.queue.length > 0) {
+    while (this.fatal === undefined && (this.queue.length > 0 || this.splittable())) {
       let release: () => void
       try {
         release = await slots.acquire(this.stop.signal, priority)
@@ -199,15 +253,14 @@ class StreamRun {
       this.peak = Math.max(this.peak, ++this.active)
       try {
         for (;;) {
-          // An extra stream yields between pieces to a file that is waiting for its first one.
+          // An extra stream gives way to a file that is waiting for its first one.
           if (priority === 'low' && slots.waitingNormal > 0) break
-          const piece = this.queue.take()
-          if (!piece) break
-          this.inFlight++
+          const flight = this.nextFlight()
+          if (!flight) break
           try {
-            refused = (await this.fetchPiece(piece, priority)) === 'refused'
+            refused = (await this.fetchPiece(flight, priority, slots)) === 'refused'
           } finally {
-            this.inFlight--
+            this.flights.delete(flight)
             this.checkComplete()
           }
           if (refused) break
@@ -229,13 +282,22 @@ class StreamRun {
   /**
    * GET one piece, continuing after dropped connections from the last byte on disk, renewing the
    * shared URL when it expires. An extra stream refused with ExceedMaxConcurrency hands the rest
-   * of its piece back ('refused'); the first stream waits and retries with its piece.
+   * of its piece back ('refused'); the first stream waits and retries with its piece. An extra
+   * stream also hands back the rest, mid-body, when another file waits for its first connection.
    */
-  private async fetchPiece([start, end]: Interval, priority: Priority): Promise<'done' | 'refused'> {
+  private async fetchPiece(flight: Flight, priority: Priority, slots: Semaphore): Promise<'done' | 'refused'> {
     const {link} = this.options
     const signal = this.stop.signal
     const label = this.entry.path
-    let position = start
+    const piece = flight.piece
+    let position = piece[0]
+    const onArrived = (at: number) => {
+      flight.arrived = at
+      if (priority === 'low' && slots.waitingNormal > 0 && piece[1] - at >= ALIGN) {
+        this.queue.giveBack([at, piece[1]])
+        piece[1] = at
+      }
+    }
     let failures = 0
     let waits = 0
     const retry = async (error: unknown, what: string) => {
@@ -244,12 +306,12 @@ class StreamRun {
       debug('download', `${label} @${position}: ${what}; retrying`)
       await sleep(backoffDelay(failures - 1, 300, 8000), signal)
     }
-    while (position < end) {
+    while (position < piece[1]) {
       if (signal.aborted) throw new InterruptedError()
       const url = await link.get()
       let response: IncomingMessage
       try {
-        response = await getStream(url, {range: `bytes=${position}-${end - 1}`}, signal)
+        response = await getStream(url, {range: `bytes=${position}-${piece[1] - 1}`}, signal)
       } catch (error) {
         await retry(error, (error as {code?: string}).code ?? (error as Error).message)
         continue
@@ -270,7 +332,8 @@ class StreamRun {
         if (isConcurrencyError(status, body)) {
           debug('download', `${label}: ExceedMaxConcurrency (${priority} stream)`)
           if (priority === 'low') {
-            this.queue.giveBack([position, end])
+            this.queue.giveBack([position, piece[1]])
+            piece[1] = position
             return 'refused'
           }
           await sleep(backoffDelay(Math.min(waits++, 5), 400, 10_000), signal)
@@ -290,14 +353,15 @@ class StreamRun {
       }
       let got
       try {
-        got = await receiveInto(response, position, end, this.target)
+        got = await receiveInto(response, position, () => piece[1], {...this.target, onArrived})
       } catch (error) {
         if (error instanceof WriteFailure) throw writeFailure(error.cause, this.partPath)
         throw error
       }
       position += got.bytes
+      flight.arrived = position
       if (got.bytes > 0) failures = 0
-      if (position < end) await retry(got.failure, String((got.failure as {code?: string})?.code ?? 'the body ended early'))
+      if (position < piece[1]) await retry(got.failure, String((got.failure as {code?: string})?.code ?? 'the body ended early'))
     }
     return 'done'
   }

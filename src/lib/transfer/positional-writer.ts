@@ -21,6 +21,11 @@ export interface ReceiveTarget {
   onWritten(start: number, buffers: readonly Buffer[], length: number): void
   /** Called as bytes arrive (progress). */
   onBytes?(n: number): void
+  /**
+   * Called after each chunk with the position reached; it may lower the range's end below what
+   * was asked for (another stream took the rest, or this one gives way), and the body then stops.
+   */
+  onArrived?(position: number): void
   bandwidth?: BandwidthLimiter
 }
 
@@ -48,10 +53,15 @@ export function writeFailure(error: unknown, path: string | undefined): AlipanEr
 /**
  * Body of `response` → the file at [start, end). Resolves once everything received is written;
  * rejects with WriteFailure when the disk refuses (full, read-only), which no retry can fix.
+ * `end` may be a function: an end that moves below the one requested (`target.onArrived`) cuts
+ * the body there, closing the connection; that is no failure.
  */
-export function receiveInto(response: IncomingMessage, start: number, end: number, target: ReceiveTarget): Promise<Received> {
+export function receiveInto(response: IncomingMessage, start: number, end: number | (() => number), target: ReceiveTarget): Promise<Received> {
+  const limit = typeof end === 'number' ? () => end : end
+  const requested = limit()
   return new Promise((resolve, reject) => {
     let arrived = start
+    let cut = false
     let onDisk = start
     let pending: Buffer[] = []
     let pendingBytes = 0
@@ -104,7 +114,9 @@ export function receiveInto(response: IncomingMessage, start: number, end: numbe
       })
     }
     const onData = (data: Buffer) => {
-      const chunk = arrived + data.length > end ? data.subarray(0, end - arrived) : data
+      if (cut) return
+      const room = Math.max(0, limit() - arrived)
+      const chunk = data.length > room ? data.subarray(0, room) : data
       arrived += chunk.length
       pending.push(chunk)
       pendingBytes += chunk.length
@@ -113,6 +125,15 @@ export function receiveInto(response: IncomingMessage, start: number, end: numbe
       if (wait > 0) {
         hold()
         setTimeout(letGo, wait)
+      }
+      target.onArrived?.(arrived)
+      if (arrived >= limit() && limit() < requested) {
+        // The rest is someone else's now: stop reading (the connection cannot be reused).
+        cut = true
+        response.off('data', onData)
+        response.destroy()
+        ending()
+        return
       }
       if (pendingBytes >= WRITE_BATCH) {
         if (!writing) flush()
@@ -129,12 +150,12 @@ export function receiveInto(response: IncomingMessage, start: number, end: numbe
     response.on('data', onData)
     response.once('end', ending)
     response.once('error', (error) => {
-      failure ??= error
+      if (!cut) failure ??= error
       ending()
     })
     // A connection cut mid-body may end in 'close' without 'end' or 'error'.
     response.once('close', () => {
-      if (!response.complete) failure ??= Object.assign(new Error('connection closed before the end of the body'), {code: 'ECONNRESET'})
+      if (!response.complete && !cut) failure ??= Object.assign(new Error('connection closed before the end of the body'), {code: 'ECONNRESET'})
       ending()
     })
   })

@@ -1,4 +1,4 @@
-import {readFile, rename, rm, writeFile} from 'node:fs/promises'
+import {open, readFile, rename, rm, writeFile} from 'node:fs/promises'
 
 import {ByteRanges, type Interval} from './byte-ranges.js'
 
@@ -44,13 +44,31 @@ export async function loadRangeState(partPath: string, remote: RemoteIdentity): 
   return new ByteRanges(valid)
 }
 
-/** Written atomically (temp file + rename): a crash mid-save leaves the previous state. */
+/**
+ * Written atomically (temp file + rename): a crash mid-save leaves the previous state. On a full
+ * disk, where the temp file cannot be made, the state is written over the old one in place (its
+ * blocks are already allocated): the save that matters most is the one after the disk filled up.
+ * A torn in-place write reads as no state, which restarts the file: safe, only slower.
+ */
 export async function saveRangeState(partPath: string, remote: RemoteIdentity, written: ByteRanges): Promise<void> {
   const path = rangeStatePath(partPath)
   const state: RangeStateFile = {version: 1, file_id: remote.file_id, size: remote.size, content_hash: remote.content_hash ?? null, written: written.intervals}
   const tmp = `${path}.${process.pid}.tmp`
-  await writeFile(tmp, JSON.stringify(state))
-  await rename(tmp, path)
+  try {
+    await writeFile(tmp, JSON.stringify(state))
+    await rename(tmp, path)
+  } catch (error) {
+    await rm(tmp, {force: true}).catch(() => undefined)
+    if (!['ENOSPC', 'EDQUOT'].includes((error as NodeJS.ErrnoException).code ?? '')) throw error
+    const data = Buffer.from(JSON.stringify(state))
+    const handle = await open(path, 'r+')
+    try {
+      await handle.write(data, 0, data.length, 0)
+      await handle.truncate(data.length)
+    } finally {
+      await handle.close()
+    }
+  }
 }
 
 export async function discardRangeState(partPath: string): Promise<void> {
