@@ -181,15 +181,15 @@ const LIST_URL_LIMIT = 5 * 1024 * 1024
  * of 1,000 small files. Not for images, whose `url` is a preview (webdav's experience), nor when
  * it is about to expire. Any trouble with it falls back to getDownloadUrl.
  */
-function listingUrl(entry: RemoteEntry): string | undefined {
+export function listingUrl(entry: RemoteEntry): string | undefined {
   const url = entry.item?.url
   if (!url || entry.size >= LIST_URL_LIMIT || entry.item?.category === 'image' || isLivePhoto(entry)) return undefined
   return urlExpiresSoon(url, 60_000) ? undefined : url
 }
 
-/** Resolve the signed URL for a file or a live photo's stream. */
-async function downloadUrl(entry: RemoteEntry, livp: LivpFormat | undefined, options: DownloadOptions): Promise<string> {
-  const response: DownloadUrlResponse = await getDownloadUrl(options.client, options.driveId, entry.file_id, undefined, {signal: options.signal})
+/** Resolve the signed URL for a file or a live photo's stream (`expireSec`: asked for, the service clamps it to the app's tier). */
+export async function downloadUrl(entry: RemoteEntry, livp: LivpFormat | undefined, options: Pick<DownloadOptions, 'client' | 'driveId' | 'signal'>, expireSec?: number): Promise<string> {
+  const response: DownloadUrlResponse = await getDownloadUrl(options.client, options.driveId, entry.file_id, expireSec, {signal: options.signal})
   if (livp) {
     const streams = response.streamsUrl ?? response.streams_url ?? {}
     const url = streams[livp]
