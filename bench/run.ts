@@ -15,6 +15,7 @@ import {join} from 'node:path'
 
 import {BIG, type Benchmark, QUICK, ROOT, RUNS, WORK, args, login, makeFile, rows, startEmulator, watchEmulator} from './kit.js'
 import {benchBwlimit, benchFiles, benchStreams} from './streams.js'
+import {benchServeLink, benchServePropfind, benchServeProxy, benchServePut} from './serve.js'
 import {benchSync, benchSyncBig} from './sync.js'
 import {benchGet, benchLs, benchMany, benchPut, benchRapid, benchRss} from './transfers.js'
 
@@ -31,6 +32,10 @@ const BENCHMARKS: Record<string, Benchmark> = {
   streams: benchStreams,
   files: benchFiles,
   bwlimit: benchBwlimit,
+  'serve-link': benchServeLink,
+  'serve-proxy': benchServeProxy,
+  'serve-put': benchServePut,
+  'serve-propfind': benchServePropfind,
 }
 
 /** What each run leaves in WORK that runs to many GiB: everything but the inputs. */

@@ -16,7 +16,7 @@ export interface ServeResult {
 
 export default class Webdav extends FileCommand {
   static override args = {
-    remote: Args.string({description: 'Remote folder to serve (default: the whole drive).', default: '/'}),
+    remote: Args.string({description: 'Remote folder to serve (/ = the whole drive).', default: '/'}),
   }
 
   static override description = `Players, file managers and other tools see REMOTE as a WebDAV share (RFC 4918 class 1 and 2) until Ctrl-C or SIGTERM. A file's GET is answered with a 302 to its signed download URL (cached per file until shortly before it expires), so the bytes flow from Alipan's CDN straight to the device; --proxy streams them through this server instead (Range requests give 206). PUT streams into the upload engine (no temp file when the length is known); an existing file is replaced only once the new one is complete. DELETE goes to the recycle bin (the removal-method setting). Listings are reused for --dir-cache-time.

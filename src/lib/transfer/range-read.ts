@@ -133,7 +133,7 @@ class RangeStream extends Readable {
     private readonly options: RangeReadOptions,
     private readonly release: () => void,
   ) {
-    super({highWaterMark: 1 << 20})
+    super({highWaterMark: 64 * 1024})
     this.offset = start
     this.attach(first)
   }
