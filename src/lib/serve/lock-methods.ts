@@ -32,6 +32,7 @@ export async function lock(r: DavRequest): Promise<void> {
     timeoutSec,
     lockNull: !entry,
   })
+  if ('full' in result) throw new DavError(503, 'Too many locks are held; try again later.', undefined, {'retry-after': '60'})
   if ('conflicts' in result) {
     const hrefs = result.conflicts.map((l) => hrefOf(l.path, false))
     throw new DavError(423, `${path} is locked.`, 'no-conflicting-lock', {}, hrefs)

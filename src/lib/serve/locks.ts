@@ -16,6 +16,9 @@ import {isWithin, splitPath} from './paths.js'
 
 export type LockScope = 'exclusive' | 'shared'
 
+/** Locks held at once, across clients: memory stays bounded whatever a client asks for. */
+export const MAX_LOCKS = 100_000
+
 export interface Lock {
   token: string
   /** The locked path (the lock root). */
@@ -80,10 +83,11 @@ export class LockManager {
     return overlapping.filter((l) => l.scope === 'exclusive' || request.scope === 'exclusive')
   }
 
-  /** A new lock, or the locks in the way. */
-  lock(path: string, request: LockRequest): {lock: Lock} | {conflicts: Lock[]} {
+  /** A new lock, the locks in the way, or `full` when the table holds as many as it may. */
+  lock(path: string, request: LockRequest): {lock: Lock} | {conflicts: Lock[]} | {full: true} {
     const conflicts = this.conflicts(path, request)
     if (conflicts.length > 0) return {conflicts}
+    if (this.locks.size >= MAX_LOCKS) return {full: true}
     const lock: Lock = {token: `opaquelocktoken:${randomUUID()}`, path, ...request, expiresAt: this.now() + request.timeoutSec * 1000}
     this.locks.set(lock.token, lock)
     return {lock}

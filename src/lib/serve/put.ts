@@ -16,6 +16,8 @@ export async function put(r: DavRequest): Promise<void> {
   const {path} = r
   if (path === '/' || r.target.slash) throw new DavError(405, 'A folder cannot be written with PUT.')
   r.checkName(path)
+  // A partial PUT would replace the whole file with a piece of it (RFC 9110 §14.5): refused.
+  if (r.header('content-range') !== undefined) throw new DavError(400, 'PUT with Content-Range (a partial update) is not supported.')
   const size = announcedLength(r.req.headers)
   const mtimeMs = parseOcMtime(r.header('x-oc-mtime'))
   const expectSha1 = parseOcChecksum(r.header('oc-checksum'))
