@@ -8,6 +8,7 @@ import {existsSync, readFileSync, readdirSync, watch} from 'node:fs'
 import {join} from 'node:path'
 import {after, before, beforeEach, describe, it} from 'node:test'
 
+import {trashFile} from '../../src/lib/api/files.js'
 import {type Fixture, pattern, setup} from '../support.js'
 import {D, type ServeHarness, davRequest, multistatus, startHarness} from '../serve-support.js'
 import '../helpers.js'
@@ -189,6 +190,15 @@ describe('serve webdav (lib, over the emulator)', () => {
       assert.equal(f.emu.fs().read('/up/doc.txt').toString(), 'new content')
       assert.equal(f.emu.fs().list('/up').filter((e) => e.name === 'doc.txt').length, 1)
       assert.ok(f.emu.fs().trashed().some((e) => e.name === 'doc.txt'))
+    })
+
+    it('an overwrite of a file removed elsewhere since it was listed still lands', async () => {
+      const old = f.emu.fs().put('/up/gone.txt', 'old')
+      await s.dav('PROPFIND', '/up/', {headers: {depth: '1'}}) // now cached as existing
+      await trashFile(s.client, s.drive.driveId, String(old.file_id))
+      const r = await s.dav('PUT', '/up/gone.txt', {body: 'new'})
+      assert.equal(r.status, 204)
+      assert.equal(f.emu.fs().read('/up/gone.txt').toString(), 'new')
     })
 
     it('a PUT cut off mid-body leaves the old file as it was and nothing new visible', async () => {

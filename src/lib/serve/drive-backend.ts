@@ -5,6 +5,7 @@ import {join} from 'node:path'
 import type {Readable} from 'node:stream'
 import {pipeline} from 'node:stream/promises'
 
+import {isNotFound} from '../api/api-error.js'
 import {getSpaceInfo} from '../api/user.js'
 import type {CheckNameMode} from '../api/wire.js'
 import {type Drive, type RemoteEntry, entryFromItem} from '../drive/drive.js'
@@ -199,9 +200,14 @@ export class DriveBackend implements ServeBackend {
   }
 
   /** A replaced file goes where removals go; an empty one (Windows PUTs 0 bytes before the content) is simply deleted: it holds nothing to restore. */
-  private removeReplaced(old: RemoteEntry, signal?: AbortSignal): Promise<void> {
+  private async removeReplaced(old: RemoteEntry, signal?: AbortSignal): Promise<void> {
     this.links.forget(old.file_id)
-    return removeEntry(this.drive, old, old.type === 'file' && old.size === 0 ? 'delete' : this.options.removal, {signal})
+    try {
+      await removeEntry(this.drive, old, old.type === 'file' && old.size === 0 ? 'delete' : this.options.removal, {signal})
+    } catch (error) {
+      // Already gone (removed elsewhere since it was listed): what replacing it wanted.
+      if (!isNotFound(error)) throw error
+    }
   }
 
   /** The body as the upload will read it: streamed, in memory (small), or spooled to a private temp file (length unknown). */

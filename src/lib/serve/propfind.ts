@@ -34,7 +34,8 @@ export async function propfind(r: DavRequest): Promise<void> {
   }
   const {res} = r
   res.writeHead(207, {'content-type': 'application/xml; charset=utf-8'})
-  let batch = MULTISTATUS_OPEN + responseXml(r.dav.resource(path, entry, quota).href, propstats(r.dav.resource(path, entry, quota), request))
+  const self = r.dav.resource(path, entry, quota)
+  let batch = MULTISTATUS_OPEN + responseXml(self.href, propstats(self, request))
   let count = 0
   const flush = async () => {
     if (!res.write(batch)) await new Promise<void>((resolve) => res.once('drain', resolve))
