@@ -67,12 +67,19 @@ const WRITES = new Set(['PUT', 'DELETE', 'MKCOL', 'COPY', 'MOVE', 'PROPPATCH', '
 export async function startWebdavServer(options: WebdavServerOptions): Promise<RunningServer> {
   const dav = new Dav(options.backend, options)
   const stopping = new AbortController()
-  const handle = (req: IncomingMessage, res: ServerResponse) => void serve(dav, options, stopping.signal, req, res)
+  const handle = (req: IncomingMessage, res: ServerResponse) =>
+    void serve(dav, options, stopping.signal, req, res).catch((error: unknown) => {
+      // Nothing a request does may take the server down: at worst its connection is cut.
+      debug('serve', `${req.method} ${req.url}: ${(error as Error)?.stack ?? error}`)
+      res.destroy()
+    })
   const server: Server = options.tls ? createTlsServer({cert: options.tls.cert, key: options.tls.key}, handle) : createServer(handle)
   // A 1 GiB PUT over a slow link takes longer than Node's 5-minute default for a whole request.
   server.requestTimeout = 0
   server.headersTimeout = 60_000
   server.keepAliveTimeout = 10_000
+  // A connection with no traffic either way for this long is cut (an upload stalled for good is then abandoned, leaving nothing).
+  server.timeout = 15 * 60_000
   // Answer `Expect: 100-continue` only once the request passed its checks (handlers call writeContinue).
   server.on('checkContinue', handle)
 
