@@ -240,8 +240,8 @@ describe('serve webdav (lib, over the emulator)', () => {
 
     it('a missing parent is a 409; PUT on a folder is a 405', async () => {
       assert.equal((await s.dav('PUT', '/no/such/folder/x.txt', {body: 'x'})).status, 409)
-      f.emu.fs().mkdir('/up/dir')
-      assert.equal((await s.dav('PUT', '/up/dir', {body: 'x'})).status, 405)
+      f.emu.fs().mkdir('/putdir/dir')
+      assert.equal((await s.dav('PUT', '/putdir/dir', {body: 'x'})).status, 405)
     })
   })
 
