@@ -240,6 +240,7 @@ describe('serve: statuses', () => {
     assert.equal(statusFor(new InterruptedError()).status, 503)
     assert.equal(statusFor(new DavError(423, 'locked', 'lock-token-submitted')).condition, 'lock-token-submitted')
     assert.equal(statusFor(new Error('bug')).status, 500)
+    assert.equal(statusFor(new ApiError('bad name', ExitCode.unexpected, {status: 400, apiCode: 'InvalidParameter.Name'})).status, 400)
   })
 })
 

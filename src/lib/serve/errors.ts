@@ -41,6 +41,8 @@ export function statusFor(error: unknown): DavStatus {
   if (api && (api.status === 429 || api.apiCode === 'TooManyRequests')) {
     return {status: 503, message: api.message, headers: {'retry-after': String(retryAfterSec(api))}}
   }
+  // A name the drive will not take came from the client: its request is what is wrong.
+  if (api?.apiCode.startsWith('InvalidParameter.Name')) return {status: 400, message: api.message, headers: {}}
   if (error instanceof AlipanError) {
     switch (error.exitCode) {
       case ExitCode.notFound:
