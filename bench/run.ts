@@ -18,6 +18,7 @@ import {BIG, type Benchmark, QUICK, ROOT, RUNS, WORK, args, login, makeFile, row
 import {benchLocations} from './locations.js'
 import {benchMetadata} from './metadata.js'
 import {benchBwlimit, benchFiles, benchStreams} from './streams.js'
+import {benchServeLink, benchServePropfind, benchServeProxy, benchServePut} from './serve.js'
 import {benchStartup} from './startup.js'
 import {benchSync, benchSyncBig} from './sync.js'
 import {benchTailGet, benchTailSync} from './tail.js'
@@ -42,6 +43,10 @@ const BENCHMARKS: Record<string, Benchmark> = {
   startup: benchStartup,
   'tail-get': benchTailGet,
   'tail-sync': benchTailSync,
+  'serve-link': benchServeLink,
+  'serve-proxy': benchServeProxy,
+  'serve-put': benchServePut,
+  'serve-propfind': benchServePropfind,
 }
 
 /** What each run leaves in WORK that runs to many GiB: everything but the inputs. */

@@ -34,6 +34,66 @@ async function step(expected: number, ...args: string[]): Promise<void> {
   if (code !== expected) throw new Error(`alipan ${args.join(' ')} exited ${code}, expected ${expected}`)
 }
 
+/**
+ * Serve the drive over WebDAV and talk to it as a device would: a PROPFIND, a GET answered with
+ * a 302 to the signed URL (followed by curl), and a PUT. curl if it is installed, else Node's
+ * fetch doing the same.
+ */
+async function serveDemo(): Promise<void> {
+  process.stdout.write(`\n${bold('$ alipan serve webdav /backups --addr 127.0.0.1:0 &')}\n`)
+  const server = spawn(process.execPath, [join(root, 'bin', 'run.js'), 'serve', 'webdav', '/backups', '--addr', '127.0.0.1:0'], {env, cwd: work, stdio: ['ignore', 'pipe', 'inherit']})
+  let out = ''
+  const url = await new Promise<string>((resolve, reject) => {
+    server.stdout.on('data', (d: Buffer) => {
+      process.stdout.write(d)
+      out += d
+      const match = /(http:\/\/127\.0\.0\.1:\d+)\//.exec(out)
+      if (match) resolve(match[1])
+    })
+    server.on('close', (code) => reject(new Error(`serve webdav exited ${code}`)))
+  })
+  try {
+    const hasCurl = await new Promise<boolean>((resolve) => spawn('curl', ['--version'], {stdio: 'ignore'}).on('error', () => resolve(false)).on('close', (code) => resolve(code === 0)))
+    const curl = async (args: string[], show = (text: string) => text): Promise<string> => {
+      process.stdout.write(`\n${bold(`$ curl ${args.map((a) => (/[\s'"&<>|]/.test(a) ? `'${a.replaceAll('\n', '\\n')}'` : a)).join(' ')}`)}\n`)
+      const text = hasCurl ? await captured('curl', args) : await fetchLike(args)
+      process.stdout.write(`${show(text).trimEnd()}\n`)
+      return text
+    }
+    await curl(['-s', '-X', 'PROPFIND', '-H', 'Depth: 1', '-H', 'Content-Type: application/xml', '--data', '<propfind xmlns="DAV:"><prop><displayname/><getcontentlength/><getlastmodified/><resourcetype/></prop></propfind>', `${url}/photos/`], (xml) =>
+      xml.replace('<D:multistatus xmlns:D="DAV:"><D:response>', '<D:multistatus xmlns:D="DAV:">\n<D:response>').replace(/<D:response>/g, '  <D:response>'),
+    )
+    await curl(['-s', '-o', '/dev/null', '-w', '%{http_code} → %{redirect_url}\n', `${url}/photos/README.txt`], (line) => line.replace(/\?\S*/, '?… (signed; cached per file until shortly before it expires)'))
+    await curl(['-sL', `${url}/photos/README.txt`])
+    writeFileSync(join(work, 'notes.txt'), 'Uploaded through WebDAV\n')
+    await curl(['-s', '-T', join(work, 'notes.txt'), '-w', '%{http_code}\n', `${url}/notes.txt`])
+  } finally {
+    server.kill('SIGTERM')
+    await new Promise((done) => server.once('close', done))
+  }
+  await step(0, 'get', '/backups/notes.txt', '-')
+}
+
+function captured(cmd: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, {cwd: work, stdio: ['ignore', 'pipe', 'inherit']})
+    let text = ''
+    child.stdout.on('data', (d: Buffer) => (text += d))
+    child.on('error', reject)
+    child.on('close', () => resolve(text))
+  })
+}
+
+/** The four curl invocations above, for a machine without curl. */
+async function fetchLike(args: string[]): Promise<string> {
+  const url = args.at(-1)!
+  if (args.includes('PROPFIND')) return (await fetch(url, {method: 'PROPFIND', headers: {depth: '1'}, body: args[args.indexOf('--data') + 1]})).text()
+  if (args.includes('-T')) return `${(await fetch(url, {method: 'PUT', body: readFileSync(args[args.indexOf('-T') + 1])})).status}\n`
+  if (args.includes('-sL')) return (await fetch(url)).text()
+  const r = await fetch(url, {redirect: 'manual'})
+  return `${r.status} → ${r.headers.get('location')}\n`
+}
+
 try {
   process.stdout.write(`Emulator: ${emu.url} (the online token service is emulated too)\nConfig:   ${env.ALIPAN_CONFIG_DIR}\n`)
   await step(0, 'login')
@@ -92,6 +152,7 @@ try {
   await step(2, 'rm', '/elsewhere/copy.mp4') // no terminal to confirm on → refused without --force
   await step(0, 'rm', '-f', '/elsewhere/copy.mp4') // to the recycle bin
   await step(0, 'ls', '-l', '/')
+  await serveDemo()
   await step(0, 'quota', '--json')
   process.stdout.write('\nDemo finished: every step behaved as expected.\n')
 } catch (error) {

@@ -190,6 +190,11 @@ export class Drive {
     return entry
   }
 
+  /** Forget every remembered path: a long-running server keeps its own cache, one that expires (serve/listing-cache.ts). */
+  forgetAll(): void {
+    this.cache.clear()
+  }
+
   /** Drop a path and everything under it from the cache (after remove, move, rename). */
   forget(path: string): void {
     const normalized = normalizeRemotePath(path)

@@ -186,7 +186,7 @@ async function isInside(drive: Drive, from: Drive, folder: RemoteEntry, src: Rem
   return false
 }
 
-interface Placed {
+export interface Placed {
   fileId: string
   name: string
 }
@@ -197,7 +197,7 @@ interface Placed {
  * documented as "the name to use if a clash exists", so the final name is checked afterwards
  * and fixed with `update` if the service kept the old one.
  */
-async function moveOne(drive: Drive, src: RemoteEntry, folder: RemoteEntry, name: string, checkNameMode: CheckNameMode, sameParent: boolean, target: string, options: MoveCopyOptions): Promise<Placed> {
+export async function moveOne(drive: Drive, src: RemoteEntry, folder: RemoteEntry, name: string, checkNameMode: CheckNameMode, sameParent: boolean, target: string, options: Pick<MoveCopyOptions, 'signal' | 'events'>): Promise<Placed> {
   const {client, driveId} = drive
   if (sameParent) {
     const item = await renameFile(client, driveId, src.file_id, name, checkNameMode, src.name)
@@ -220,14 +220,14 @@ async function moveOne(drive: Drive, src: RemoteEntry, folder: RemoteEntry, name
  * name is trashed again rather than left behind as `name(1)`. `occupant`: what holds the source's
  * name in the folder (null = nothing), when the caller already looked.
  */
-async function copyOne(
+export async function copyOne(
   drive: Drive,
   src: RemoteEntry,
   folder: RemoteEntry,
   name: string,
   checkNameMode: CheckNameMode,
   occupant: RemoteEntry | null | undefined,
-  options: MoveCopyOptions,
+  options: Pick<MoveCopyOptions, 'signal' | 'events'>,
 ): Promise<Placed> {
   const {client, driveId} = drive
   const before = await copyCandidates(drive, src, folder, occupant)

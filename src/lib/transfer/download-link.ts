@@ -16,11 +16,13 @@ export class DownloadLink {
   constructor(
     private readonly fetchUrl: () => Promise<string>,
     private readonly label = '',
+    /** A URL this close to its expiry is renewed before it is handed out. */
+    private readonly marginMs = 30_000,
   ) {}
 
   /** The current URL, fetched first when there is none or it is about to expire. */
   get(): Promise<string> {
-    if (this.current && !urlExpiresSoon(this.current, 30_000)) return Promise.resolve(this.current)
+    if (this.current && !urlExpiresSoon(this.current, this.marginMs)) return Promise.resolve(this.current)
     return this.refresh()
   }
 

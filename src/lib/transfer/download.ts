@@ -223,9 +223,9 @@ export function listingUrl(entry: RemoteEntry): string | undefined {
   return urlExpiresSoon(url, 60_000) ? undefined : url
 }
 
-/** Resolve the signed URL for a file or a live photo's stream. */
-async function downloadUrl(entry: RemoteEntry, livp: LivpFormat | undefined, options: DownloadOptions): Promise<string> {
-  const response: DownloadUrlResponse = await getDownloadUrl(options.client, options.driveId, entry.file_id, undefined, {signal: options.signal})
+/** Resolve the signed URL for a file or a live photo's stream (`expireSec`: asked for, the service clamps it to the app's tier). */
+export async function downloadUrl(entry: RemoteEntry, livp: LivpFormat | undefined, options: Pick<DownloadOptions, 'client' | 'driveId' | 'signal'>, expireSec?: number): Promise<string> {
+  const response: DownloadUrlResponse = await getDownloadUrl(options.client, options.driveId, entry.file_id, expireSec, {signal: options.signal})
   if (livp) {
     const streams = response.streamsUrl ?? response.streams_url ?? {}
     const url = streams[livp]

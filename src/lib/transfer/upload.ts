@@ -17,6 +17,7 @@ import {type PartBody, putPart} from './put-part.js'
 import type {ResumeStore, UploadKey, UploadState} from './resume-state.js'
 import type {BandwidthLimiter} from './bandwidth.js'
 import {UploadUrls} from './upload-urls.js'
+import {StreamParts} from './stream-parts.js'
 
 export interface TransferProgress {
   /** `hash`: reading to compute SHA-1 (rapid upload, resume); `upload`/`download`: bytes on the wire. */
@@ -348,6 +349,112 @@ export async function uploadStream(source: Readable, target: UploadTarget, optio
   const file = await completeUpload(target.client, session, {signal: options.signal})
   await verifyUploaded(target.client, file, hash.digest('hex').toUpperCase())
   return {status: 'uploaded', file, rapid: false, bytesSent: total, resumedParts: 0}
+}
+
+/**
+ * Upload a body of known length from a stream (a WebDAV PUT with Content-Length), with no temp
+ * file: create with the size and every part number, then each part straight from the stream,
+ * kept in memory only until it is acknowledged (stream-parts.ts). The SHA-1 is computed while
+ * sending and checked against the service's, as for a file. Up to 1 MiB the body is read first
+ * and offered for a rapid upload; larger bodies cannot be, since their SHA-1 is only known at the
+ * end. An `exists` answer (check_name_mode refuse) comes before any byte is read, so the caller
+ * may try again with the same source.
+ */
+export async function uploadSizedStream(source: AsyncIterable<unknown> | Iterable<unknown>, size: number, target: UploadTarget, options: UploadOptions & {mtimeMs?: number}): Promise<UploadOutcome> {
+  const partSize = choosePartSize(size, options.partSize)
+  const parts = partCount(size, partSize)
+  const body = new StreamParts(source, size)
+  const base: CreateFileRequest = {
+    drive_id: target.driveId,
+    parent_file_id: target.parentId,
+    name: target.name,
+    type: 'file',
+    check_name_mode: target.checkNameMode,
+    size,
+    part_info_list: Array.from({length: parts}, (_, i) => ({part_number: i + 1})),
+    ...(options.mtimeMs === undefined ? {} : {local_modified_at: new Date(options.mtimeMs).toISOString()}),
+  }
+  const {signal} = options
+  let whole: Buffer | undefined
+  let created: CreateResponse
+  if (options.rapid && size > 0 && size <= SMALL_FILE) {
+    const bytes = await body.readAll()
+    whole = bytes
+    const contentHash = sha1Hex(bytes)
+    created = await createFile(target.client, (token) => withProof(base, contentHash, bytes.subarray(...bounds(proofRange(token, size)))), {signal, check: createdCheck(target, size, contentHash)})
+  } else {
+    created = await createFile(target.client, base, {signal, check: createdCheck(target, size)})
+  }
+  if (created.exist) return {status: 'exists', fileId: created.file_id}
+  const session = {driveId: target.driveId, fileId: created.file_id, uploadId: created.upload_id ?? ''}
+  if (created.rapid_upload) {
+    const file = await finishRapid(target.client, session, signal)
+    return {status: 'uploaded', file, rapid: true, bytesSent: 0, resumedParts: 0}
+  }
+  const urls = new UploadUrls(target.client, session, parts, options)
+  urls.seed(created.part_info_list ?? [])
+  let hash = newSha1()
+  let bytesSent = 0
+  for (let n = 1; n <= parts; n++) {
+    throwIfAborted(signal)
+    const {start, end} = partRange(n, partSize, size)
+    const part = whole ? undefined : body.part(end - start)
+    const result = await putPart({
+      urls,
+      partNumber: n,
+      length: end - start,
+      body: whole ? () => whole!.subarray(start, end) : () => part!.chunks(),
+      hash,
+      bandwidth: options.bandwidth,
+      signal,
+      onBytes: (sent) => options.onProgress?.({phase: 'upload', done: start + sent, total: size}),
+    })
+    if (result.status === 'not-sequential') throw new AlipanError('The service lost track of the part order of a streamed upload.', ExitCode.network, {hint: 'send it again'})
+    hash = result.hash
+    if (result.status === 'sent') bytesSent += end - start
+  }
+  if (!whole) await body.expectEnd()
+  const file = await completeUpload(target.client, session, {signal})
+  await verifyUploaded(target.client, file, hash.digest('hex').toUpperCase())
+  return {status: 'uploaded', file, rapid: false, bytesSent, resumedParts: 0}
+}
+
+/**
+ * A new entry holding the content of one the service already has, made by rapid upload alone
+ * (§5.4): the proof bytes are read from the existing copy (`readProof`, e.g. a ranged download),
+ * never the whole content. For what no other call can change, such as a file's modification
+ * time. `not-rapid`: the service wanted the bytes after all; its session is left unfinished,
+ * which leaves nothing visible.
+ */
+export async function rapidUploadFrom(
+  source: {size: number; contentHash: string; readProof: (start: number, end: number) => Promise<Buffer>},
+  target: UploadTarget,
+  options: {mtimeMs?: number; signal?: AbortSignal},
+): Promise<UploadOutcome | {status: 'not-rapid'}> {
+  const {size} = source
+  const contentHash = source.contentHash.toUpperCase()
+  const base: CreateFileRequest = {
+    drive_id: target.driveId,
+    parent_file_id: target.parentId,
+    name: target.name,
+    type: 'file',
+    check_name_mode: target.checkNameMode,
+    size,
+    part_info_list: [{part_number: 1}],
+    ...(options.mtimeMs === undefined ? {} : {local_modified_at: new Date(options.mtimeMs).toISOString()}),
+  }
+  const created = await createFile(
+    target.client,
+    async (token) => {
+      const {start, end} = proofRange(token, size)
+      return withProof(base, contentHash, end > start ? await source.readProof(start, end) : Buffer.alloc(0))
+    },
+    {signal: options.signal, check: createdCheck(target, size, contentHash)},
+  )
+  if (created.exist) return {status: 'exists', fileId: created.file_id}
+  if (!created.rapid_upload) return {status: 'not-rapid'}
+  const file = await finishRapid(target.client, {driveId: target.driveId, fileId: created.file_id, uploadId: created.upload_id ?? ''}, options.signal)
+  return {status: 'uploaded', file, rapid: true, bytesSent: 0, resumedParts: 0}
 }
 
 function isSessionGone(error: unknown): boolean {
