@@ -129,6 +129,13 @@ describe('local names from remote names', () => {
     assert.equal(safeLocalName('trailing. ', 'win32'), 'trailing__')
     assert.equal(safeLocalName('a:b', 'linux'), 'a:b')
   })
+
+  it('makes every name Windows 10 reads as a device safe: spaces before the extension, CONIN$ and CONOUT$', () => {
+    // Windows 10 drops what follows the first dot, then trailing spaces, before it compares.
+    for (const device of ['con .txt', 'NUL  .tar.gz', 'com1 .log', 'CONIN$', 'conout$.txt', 'LPT¹ .x']) assert.equal(safeLocalName(device, 'win32'), `_${device}`)
+    for (const file of ['console.txt', 'con_.txt', 'a con.txt', 'CONIN', 'com0.txt', 'com10']) assert.equal(safeLocalName(file, 'win32'), file)
+    assert.equal(safeLocalName('con .txt', 'linux'), 'con .txt')
+  })
 })
 
 describe('remote paths', () => {
