@@ -6,7 +6,7 @@ import {Pacer} from '../../src/lib/api/pacer.js'
 import {decodeClaims} from '../../src/lib/auth/jwt.js'
 import {lifetimeOf} from '../../src/lib/auth/session.js'
 import {normalizeRemotePath, parentAndName} from '../../src/lib/drive/remote-path.js'
-import {ExitCode} from '../../src/lib/errors.js'
+import {ExitCode, LocalFsError, asLocalFsError} from '../../src/lib/errors.js'
 import {displayWidth, humanSize, renderTable} from '../../src/lib/output/format.js'
 import {REDACTED, redactText, redactUrl, redactValue, registerSecret} from '../../src/lib/redact.js'
 import {localPathUnder, safeLocalName} from '../../src/lib/transfer/local-names.js'
@@ -135,6 +135,34 @@ describe('local names from remote names', () => {
     for (const device of ['con .txt', 'NUL  .tar.gz', 'com1 .log', 'CONIN$', 'conout$.txt', 'LPT¹ .x']) assert.equal(safeLocalName(device, 'win32'), `_${device}`)
     for (const file of ['console.txt', 'con_.txt', 'a con.txt', 'CONIN', 'com0.txt', 'com10']) assert.equal(safeLocalName(file, 'win32'), file)
     assert.equal(safeLocalName('con .txt', 'linux'), 'con .txt')
+  })
+})
+
+describe('local file-system errors', () => {
+  const failure = (code: string) => Object.assign(new Error(`${code}: something, rename 'a' -> 'b'`), {code})
+  const onPlatform = <T>(platform: NodeJS.Platform, work: () => T): T => {
+    const real = Object.getOwnPropertyDescriptor(process, 'platform')!
+    Object.defineProperty(process, 'platform', {value: platform})
+    try {
+      return work()
+    } finally {
+      Object.defineProperty(process, 'platform', real)
+    }
+  }
+
+  it('a file another program holds (EBUSY, a sharing violation on Windows) is the user\'s to fix: exit 9, not a bug', () => {
+    const error = asLocalFsError(failure('EBUSY'), 'C:\\data\\a.txt', 'deleting')
+    assert.ok(error instanceof LocalFsError)
+    assert.equal(error.exitCode, ExitCode.localFs)
+    assert.equal(error.message, 'Deleting C:\\data\\a.txt failed: it is busy or locked by another program (EBUSY).')
+    assert.match(error.hint ?? '', /close the program/)
+  })
+
+  it('on Windows a refusal (EPERM, EACCES) suggests the file is open or read-only; elsewhere, permissions', () => {
+    for (const code of ['EPERM', 'EACCES']) {
+      assert.match((onPlatform('win32', () => asLocalFsError(failure(code), 'a.txt')) as LocalFsError).hint ?? '', /open.*read-only/)
+      assert.match((onPlatform('linux', () => asLocalFsError(failure(code), 'a.txt')) as LocalFsError).hint ?? '', /permissions/)
+    }
   })
 })
 
