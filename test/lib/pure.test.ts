@@ -8,6 +8,7 @@ import {lifetimeOf} from '../../src/lib/auth/session.js'
 import {normalizeRemotePath, parentAndName} from '../../src/lib/drive/remote-path.js'
 import {ExitCode, LocalFsError, asLocalFsError} from '../../src/lib/errors.js'
 import {displayWidth, humanSize, renderTable} from '../../src/lib/output/format.js'
+import {renameReplacing} from '../../src/lib/local-rename.js'
 import {REDACTED, redactText, redactUrl, redactValue, registerSecret} from '../../src/lib/redact.js'
 import {localPathUnder, safeLocalName} from '../../src/lib/transfer/local-names.js'
 import {isConcurrencyError, isExpiredUrlError, toInternalUploadUrl, urlExpiresAt} from '../../src/lib/transfer/oss-url.js'
@@ -163,6 +164,41 @@ describe('local file-system errors', () => {
       assert.match((onPlatform('win32', () => asLocalFsError(failure(code), 'a.txt')) as LocalFsError).hint ?? '', /open.*read-only/)
       assert.match((onPlatform('linux', () => asLocalFsError(failure(code), 'a.txt')) as LocalFsError).hint ?? '', /permissions/)
     }
+  })
+})
+
+describe('rename into place (a .alipan-part, the credentials)', () => {
+  /** A rename that fails with `codes` in turn, then succeeds. */
+  const flaky = (...codes: string[]) => {
+    const calls: string[] = []
+    const rename = async (from: string, to: string) => {
+      calls.push(`${from}>${to}`)
+      const code = codes.shift()
+      if (code) throw Object.assign(new Error(code), {code})
+    }
+    return {calls, rename}
+  }
+
+  it('on Windows, waits out a file another program holds for a moment (a virus scan): EPERM, EACCES, EBUSY', async () => {
+    const fs = flaky('EBUSY', 'EPERM', 'EACCES')
+    await renameReplacing('a.alipan-part', 'a', {platform: 'win32', rename: fs.rename})
+    assert.equal(fs.calls.length, 4)
+  })
+
+  it('gives up after its wait, with the last refusal', async () => {
+    const fs = flaky(...Array<string>(1000).fill('EPERM'))
+    const started = Date.now()
+    await assert.rejects(renameReplacing('a.alipan-part', 'a', {platform: 'win32', waitMs: 150, rename: fs.rename}), {code: 'EPERM'})
+    assert.ok(Date.now() - started >= 150)
+  })
+
+  it('elsewhere, or for any other error, the first failure stands', async () => {
+    const linux = flaky('EBUSY')
+    await assert.rejects(renameReplacing('a.alipan-part', 'a', {platform: 'linux', rename: linux.rename}), {code: 'EBUSY'})
+    assert.equal(linux.calls.length, 1)
+    const missing = flaky('ENOENT')
+    await assert.rejects(renameReplacing('a.alipan-part', 'a', {platform: 'win32', rename: missing.rename}), {code: 'ENOENT'})
+    assert.equal(missing.calls.length, 1)
   })
 })
 
