@@ -3,7 +3,8 @@
  * case-insensitive like NTFS and whose file sharing rules are Windows' own: the standalone
  * `alipan-win-x64.exe` and the npm layout (node.exe + bin/run.js, bin/run.cmd) against the
  * emulator on loopback. Name clashes land on a real case-insensitive file system, a file another
- * program holds open is waited out or reported, Ctrl-C and `serve webdav` stop cleanly.
+ * program holds open is waited out or reported, a credential lock whose holder was killed is
+ * taken over at once, Ctrl-C and `serve webdav` stop cleanly.
  *
  * It runs when it finds:
  * - `wine` on PATH (or ALIPAN_WINE naming it); Debian's `apt-get install wine` (8.0) will do;
@@ -191,7 +192,8 @@ describe('Windows (under Wine)', {skip: skip ?? false, timeout: 600_000}, () => 
     )
     const spawned = async (args: string[]) => {
       const out = join(scratch, `spawns-${++serial}.json`)
-      await runWine([NODE_EXE, '--require', win(spy), ...args], {env: {...env, SPAWNS_OUT: win(out)}})
+      const run = await runWine([NODE_EXE, '--require', win(spy), ...args], {env: {...env, SPAWNS_OUT: win(out)}})
+      assert.ok(existsSync(out), `no record of the calls: ${JSON.stringify(run)}`)
       return JSON.parse(readFileSync(out, 'utf8')) as string[]
     }
     const bare = await spawned(['-e', `require(${JSON.stringify(win(BUNDLE))}).Config.load(${JSON.stringify(win(ROOT))})`])
@@ -323,6 +325,32 @@ describe('Windows (under Wine)', {skip: skip ?? false, timeout: 600_000}, () => 
     assert.ok((JSON.parse(resumed.stdout) as Array<{resumed_bytes: number}>)[0].resumed_bytes > 0, 'resumed')
     assert.ok(readFileSync(join(dir, 'big.bin')).equals(data))
     assert.deepEqual(readdirSync(dir), ['big.bin'])
+  })
+
+  it('the credential lock: a holder killed mid-renewal is taken over at once; four renewals at once spend the token once', async () => {
+    const lock = join(f.configDir, 'credentials.json.lock')
+    f.emu.expireAccessTokens()
+    f.emu.faults.inject({path: '/oauth/access_token', status: 503, code: 'ServiceUnavailable', times: 5})
+    const holder = startWine([EXE, 'whoami'], {env})
+    try {
+      await until(() => existsSync(join(lock, 'owner')), 'the renewal to take the lock')
+    } finally {
+      holder.child.kill('SIGKILL') // as Task Manager's End task would
+    }
+    await holder.done
+    f.emu.faults.clear()
+    assert.ok(existsSync(lock), 'the dead holder left its lock')
+    const started = Date.now()
+    const next = await exe(['whoami'])
+    assert.equal(next.status, 0, next.stderr)
+    assert.ok(Date.now() - started < 8000, `took ${Date.now() - started} ms (a stale lock alone waits 10 s)`)
+    assert.ok(!existsSync(lock))
+
+    f.emu.expireAccessTokens()
+    f.emu.resetCounters()
+    const runs = await Promise.all([exe(['quota', '--json']), exe(['quota', '--json']), node(['quota', '--json']), node(['quota', '--json'])])
+    for (const run of runs) assert.equal(run.status, 0, run.stderr)
+    assert.equal(f.emu.counters.tokenRefreshes, 1)
   })
 
   it('serve webdav listens, answers a PROPFIND from Linux, and stops on Ctrl-C', async () => {
