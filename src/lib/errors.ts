@@ -99,11 +99,16 @@ const LOCAL_FS_ERRORS: Record<string, {what: string; hint: string}> = {
   EROFS: {what: 'the file system is read-only', hint: 'choose a writable location'},
   EACCES: {what: 'permission denied', hint: 'check the permissions of that path, or choose another'},
   EPERM: {what: 'operation not permitted', hint: 'check the permissions of that path, or choose another'},
+  // Windows: another program has the file open (an editor, a player, a virus scan) and shares it
+  // no further. Elsewhere: a mount point or a device in use.
+  EBUSY: {what: 'it is busy or locked by another program', hint: 'close the program that has it open and run the command again'},
   EMFILE: {what: 'too many open files', hint: 'raise the open-file limit (`ulimit -n`) or use fewer --transfers'},
   ENFILE: {what: 'too many open files in the system', hint: 'close other programs or raise the system-wide limit'},
   ENAMETOOLONG: {what: 'the name is too long for the local file system', hint: 'download it under a shorter name'},
   EFBIG: {what: 'the file is too large for the local file system', hint: 'choose a location on a file system that holds large files'},
 }
+
+const WINDOWS_REFUSAL_HINT = 'close any program that has it open, make sure it is not read-only, or choose another path'
 
 /** The errno code of a Node file-system error that the user must fix locally, if it is one. */
 export function localFsCode(error: unknown): string | undefined {
@@ -121,7 +126,10 @@ export function asLocalFsError(error: unknown, path?: string, action = 'writing'
   const code = localFsCode(error)
   if (!code) return error
   const where = path ?? (error as {path?: string}).path
-  const {what, hint: generic} = LOCAL_FS_ERRORS[code]
+  const {what} = LOCAL_FS_ERRORS[code]
+  // Windows answers "access denied" (EPERM) for a file another program holds open or one marked
+  // read-only far more often than for missing permissions.
+  const generic = process.platform === 'win32' && (code === 'EPERM' || code === 'EACCES') ? WINDOWS_REFUSAL_HINT : LOCAL_FS_ERRORS[code].hint
   return new LocalFsError(`${action[0].toUpperCase()}${action.slice(1)}${where ? ` ${where}` : ''} failed: ${what} (${code}).`, {code, hint: hint ?? generic, path: where, cause: error})
 }
 

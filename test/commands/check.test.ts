@@ -142,6 +142,8 @@ describe('check', () => {
     const down = await check(`alipan:${remote}`, src)
     assert.equal(down.exitCode, 0, down.stderr)
     assert.deepEqual(down.result?.match, ['x/1.txt', 'x/2.txt'])
+    // DEST's name rules are probed with a scratch file there: before the walk, which never sees it.
+    assert.deepEqual(down.result?.skipped, [], down.stderr)
   })
 
   it('two files compare as files; a live photo stored as its stream cannot be verified (!)', async () => {

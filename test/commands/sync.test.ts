@@ -213,6 +213,18 @@ describe('sync', () => {
       assert.deepEqual(remoteNames(`${remote}/cache`), ['remote.bin'])
     })
 
+    it('an --exclude-from file as Windows PowerShell writes it (UTF-16LE, a BOM, CRLF) protects what it names', async () => {
+      write('keep.txt', 'k')
+      f.emu.fs().put(`${remote}/cache/remote.bin`, 'stays')
+      f.emu.fs().put(`${remote}/stale.txt`, 'goes')
+      // `'cache/' > rules.txt` in Windows PowerShell 5.1.
+      const rules = join(f.workDir, `rules${n}.txt`)
+      writeFileSync(rules, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('# kept on the drive\r\ncache/\r\n', 'utf16le')]))
+      const r = await sync(src, `alipan:${remote}`, '--exclude-from', rules)
+      assert.equal(r.exitCode, 0, r.stderr)
+      assert.deepEqual(remoteNames(remote), ['cache/', 'keep.txt'])
+    })
+
     it('FIFOs and symlinks are skipped with a notice (exit 0), and their DEST counterparts left alone', async () => {
       write('real.txt', 'r')
       execFileSync('mkfifo', [join(src, 'pipe')])

@@ -73,6 +73,14 @@ describe('auth end to end (spawned CLI)', () => {
     assert.equal(reused.status, 4, 'a spent token is refused')
   })
 
+  it('--with-token reads a token file as Windows PowerShell 5.1 writes it (UTF-16LE with a BOM, CRLF)', async () => {
+    const tokens = f.emu.issueTokens({via: 'online'})
+    const input = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`${tokens.refresh_token}\r\n`, 'utf16le')])
+    const r = await f.spawn(['login', '--with-token'], {input})
+    assert.equal(r.status, 0, r.stderr)
+    assert.equal((await new CredentialStore(f.configDir).read())?.source, 'stdin')
+  })
+
   it('ALIPAN_REFRESH_TOKEN serves headless runs; the rotated token persists in the config dir', async () => {
     const tokens = f.emu.issueTokens({via: 'app'})
     const env = {ALIPAN_REFRESH_TOKEN: tokens.refresh_token, ALIPAN_CLIENT_ID: f.emu.app.client_id, ALIPAN_CLIENT_SECRET: f.emu.app.client_secret}

@@ -6,8 +6,9 @@ import {Pacer} from '../../src/lib/api/pacer.js'
 import {decodeClaims} from '../../src/lib/auth/jwt.js'
 import {lifetimeOf} from '../../src/lib/auth/session.js'
 import {normalizeRemotePath, parentAndName} from '../../src/lib/drive/remote-path.js'
-import {ExitCode} from '../../src/lib/errors.js'
+import {ExitCode, LocalFsError, asLocalFsError} from '../../src/lib/errors.js'
 import {displayWidth, humanSize, renderTable} from '../../src/lib/output/format.js'
+import {renameReplacing} from '../../src/lib/local-rename.js'
 import {REDACTED, redactText, redactUrl, redactValue, registerSecret} from '../../src/lib/redact.js'
 import {localPathUnder, safeLocalName} from '../../src/lib/transfer/local-names.js'
 import {isConcurrencyError, isExpiredUrlError, toInternalUploadUrl, urlExpiresAt} from '../../src/lib/transfer/oss-url.js'
@@ -128,6 +129,76 @@ describe('local names from remote names', () => {
     assert.equal(safeLocalName('a:b?.txt', 'win32'), 'a_b_.txt')
     assert.equal(safeLocalName('trailing. ', 'win32'), 'trailing__')
     assert.equal(safeLocalName('a:b', 'linux'), 'a:b')
+  })
+
+  it('makes every name Windows 10 reads as a device safe: spaces before the extension, CONIN$ and CONOUT$', () => {
+    // Windows 10 drops what follows the first dot, then trailing spaces, before it compares.
+    for (const device of ['con .txt', 'NUL  .tar.gz', 'com1 .log', 'CONIN$', 'conout$.txt', 'LPT¹ .x']) assert.equal(safeLocalName(device, 'win32'), `_${device}`)
+    for (const file of ['console.txt', 'con_.txt', 'a con.txt', 'CONIN', 'com0.txt', 'com10']) assert.equal(safeLocalName(file, 'win32'), file)
+    assert.equal(safeLocalName('con .txt', 'linux'), 'con .txt')
+  })
+})
+
+describe('local file-system errors', () => {
+  const failure = (code: string) => Object.assign(new Error(`${code}: something, rename 'a' -> 'b'`), {code})
+  const onPlatform = <T>(platform: NodeJS.Platform, work: () => T): T => {
+    const real = Object.getOwnPropertyDescriptor(process, 'platform')!
+    Object.defineProperty(process, 'platform', {value: platform})
+    try {
+      return work()
+    } finally {
+      Object.defineProperty(process, 'platform', real)
+    }
+  }
+
+  it('a file another program holds (EBUSY, a sharing violation on Windows) is the user\'s to fix: exit 9, not a bug', () => {
+    const error = asLocalFsError(failure('EBUSY'), 'C:\\data\\a.txt', 'deleting')
+    assert.ok(error instanceof LocalFsError)
+    assert.equal(error.exitCode, ExitCode.localFs)
+    assert.equal(error.message, 'Deleting C:\\data\\a.txt failed: it is busy or locked by another program (EBUSY).')
+    assert.match(error.hint ?? '', /close the program/)
+  })
+
+  it('on Windows a refusal (EPERM, EACCES) suggests the file is open or read-only; elsewhere, permissions', () => {
+    for (const code of ['EPERM', 'EACCES']) {
+      assert.match((onPlatform('win32', () => asLocalFsError(failure(code), 'a.txt')) as LocalFsError).hint ?? '', /open.*read-only/)
+      assert.match((onPlatform('linux', () => asLocalFsError(failure(code), 'a.txt')) as LocalFsError).hint ?? '', /permissions/)
+    }
+  })
+})
+
+describe('rename into place (a .alipan-part, the credentials)', () => {
+  /** A rename that fails with `codes` in turn, then succeeds. */
+  const flaky = (...codes: string[]) => {
+    const calls: string[] = []
+    const rename = async (from: string, to: string) => {
+      calls.push(`${from}>${to}`)
+      const code = codes.shift()
+      if (code) throw Object.assign(new Error(code), {code})
+    }
+    return {calls, rename}
+  }
+
+  it('on Windows, waits out a file another program holds for a moment (a virus scan): EPERM, EACCES, EBUSY', async () => {
+    const fs = flaky('EBUSY', 'EPERM', 'EACCES')
+    await renameReplacing('a.alipan-part', 'a', {platform: 'win32', rename: fs.rename})
+    assert.equal(fs.calls.length, 4)
+  })
+
+  it('gives up after its wait, with the last refusal', async () => {
+    const fs = flaky(...Array<string>(1000).fill('EPERM'))
+    const started = Date.now()
+    await assert.rejects(renameReplacing('a.alipan-part', 'a', {platform: 'win32', waitMs: 150, rename: fs.rename}), {code: 'EPERM'})
+    assert.ok(Date.now() - started >= 150)
+  })
+
+  it('elsewhere, or for any other error, the first failure stands', async () => {
+    const linux = flaky('EBUSY')
+    await assert.rejects(renameReplacing('a.alipan-part', 'a', {platform: 'linux', rename: linux.rename}), {code: 'EBUSY'})
+    assert.equal(linux.calls.length, 1)
+    const missing = flaky('ENOENT')
+    await assert.rejects(renameReplacing('a.alipan-part', 'a', {platform: 'win32', rename: missing.rename}), {code: 'ENOENT'})
+    assert.equal(missing.calls.length, 1)
   })
 })
 

@@ -181,4 +181,25 @@ describe('filters (gitignore-style, the ignore package)', () => {
     assert.equal(f.excludes('# build output', false), false)
     await assert.rejects(buildFilter({excludeFrom: [`${file}.missing`]}), /Cannot read --exclude-from/)
   })
+
+  it('--exclude-from as Windows tools write it: UTF-16 with a byte-order mark (PowerShell 5.1), UTF-8 with one (Notepad), CRLF', async () => {
+    const {mkdtempSync, writeFileSync} = await import('node:fs')
+    const {join} = await import('node:path')
+    const {tmpdir} = await import('node:os')
+    const dir = mkdtempSync(join(tmpdir(), 'alipan-filter-'))
+    const text = 'build/\r\n*.o\r\n'
+    const encodings: Record<string, Buffer> = {
+      'utf16le': Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]),
+      'utf16be': Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(text, 'utf16le').swap16()]),
+      'utf8-bom': Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)]),
+    }
+    for (const [name, bytes] of Object.entries(encodings)) {
+      const file = join(dir, name)
+      writeFileSync(file, bytes)
+      const f = await buildFilter({excludeFrom: [file]})
+      assert.equal(f.excludes('build', true), true, name)
+      assert.equal(f.excludes('src/x.o', false), true, name)
+      assert.equal(f.excludes('src/x.c', false), false, name)
+    }
+  })
 })

@@ -1,11 +1,12 @@
 import {randomBytes} from 'node:crypto'
 import {rmSync} from 'node:fs'
-import {type FileHandle, open, rename, rm} from 'node:fs/promises'
+import {type FileHandle, open, rm} from 'node:fs/promises'
 import {join} from 'node:path'
 
 import {AlipanError, CONFIG_DIR_HINT, ExitCode, asConfigFsError} from '../errors.js'
 import {readJsonStore} from '../json-file.js'
 import {makeDirSync} from '../local-dirs.js'
+import {renameReplacing} from '../local-rename.js'
 import {registerSecret} from '../redact.js'
 
 /**
@@ -150,22 +151,6 @@ export class CredentialStore {
       throw asConfigFsError(error, this.path, 'removing')
     }
     return existed
-  }
-}
-
-/**
- * rename() over the old file. Windows refuses it for a moment while another process has the file
- * open (a concurrent read), so retry briefly there, as conf's `atomically` does.
- */
-async function renameReplacing(from: string, to: string): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await rename(from, to)
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code
-      if (process.platform !== 'win32' || attempt >= 20 || !['EPERM', 'EACCES', 'EBUSY'].includes(code ?? '')) throw error
-      await new Promise((resolve) => setTimeout(resolve, 50))
-    }
   }
 }
 

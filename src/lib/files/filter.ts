@@ -1,6 +1,7 @@
 import {readFile} from 'node:fs/promises'
 
 import {UsageError} from '../errors.js'
+import {decodeUserText} from '../user-text.js'
 
 /** `--exclude`, `--include` and `--exclude-from`, as given on the command line. */
 export interface FilterRules {
@@ -51,7 +52,7 @@ export async function buildFilter(rules: FilterRules): Promise<PathFilter> {
 async function readPatternFile(file: string): Promise<string[]> {
   let text: string
   try {
-    text = await readFile(file, 'utf8')
+    text = decodeUserText(await readFile(file))
   } catch (error) {
     throw new UsageError(`Cannot read --exclude-from ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
   }

@@ -350,7 +350,9 @@ function spoolFailure(error: unknown, dir: string, written: number): unknown {
 
 /** With `need`: the temp folder is too small (`exact` when stdin's size is known). Without: it is not writable. */
 function spoolHint(dir: string, need?: {bytes: number; exact: boolean}): string {
-  const fix = need ? `it needs ${need.exact ? '' : 'more than '}${humanSize(need.bytes)} free in ${dir}: free some, or point TMPDIR at a bigger disk` : 'point TMPDIR at a writable folder'
+  // os.tmpdir() reads TEMP on Windows.
+  const variable = process.platform === 'win32' ? 'TEMP' : 'TMPDIR'
+  const fix = need ? `it needs ${need.exact ? '' : 'more than '}${humanSize(need.bytes)} free in ${dir}: free some, or point ${variable} at a bigger disk` : `point ${variable} at a writable folder`
   return `rapid upload keeps standard input in a temp file first; ${fix}, or stream it with --no-rapid, which needs no temp file`
 }
 

@@ -1,7 +1,7 @@
 import {AlipanError, ExitCode, UsageError, asLocalFsError, isAbortError} from '../errors.js'
 import type {TransferEvents} from '../files/events.js'
 import {type FilterRules, type PathFilter, buildFilter} from '../files/filter.js'
-import {landingName, landingRules} from '../files/landing.js'
+import {type LandingRules, landingName, landingRules} from '../files/landing.js'
 import {walkLocal} from '../files/local-walk.js'
 import {runPool} from '../files/pool.js'
 import {walkRemote} from '../files/remote-walk.js'
@@ -76,7 +76,9 @@ export async function check(driveFor: DriveResolver, options: CheckOptions): Pro
     throw new UsageError(`${options.source} is a ${source.type} and ${options.dest} a ${dest.type}: check compares a file with a file, or a folder with a folder.`)
   }
   options.events?.reading?.()
-  const [src, dst] = await Promise.all([walk(source, dest, source.name, filter, options), walk(dest, source, source.name, filter, options)])
+  // A download's direction: DEST's name rules, probed before the walks, which would see the probe's scratch file.
+  const landing = source.kind !== 'local' && source.type === 'folder' && dest.kind === 'local' ? await landingRules(dest.path) : undefined
+  const [src, dst] = await Promise.all([walk(source, dest, source.name, filter, options, landing), walk(dest, source, source.name, filter, options)])
 
   const failures: WalkFailure[] = [...src.failed, ...dst.failed]
   // A live photo downloaded as its jpeg or mov stream: the listing's SHA-1 is of the .livp.
@@ -121,13 +123,12 @@ export async function check(driveFor: DriveResolver, options: CheckOptions): Pro
  * direction) takes the names `get` gives files locally, as sync's download does; a file named on
  * the command line is a tree of that one file, under SRC's name, so the two pair up.
  */
-async function walk(side: CheckSide, other: CheckSide, fileKey: string, filter: PathFilter, options: CheckOptions): Promise<Tree> {
+async function walk(side: CheckSide, other: CheckSide, fileKey: string, filter: PathFilter, options: CheckOptions, rules?: LandingRules): Promise<Tree> {
   if (side.type === 'file') return singleFile(side, fileKey)
   if (side.kind === 'local') return walkLocal(side.path, {filter, followLinks: options.followLinks, signal: options.signal})
   const downloaded = other.kind === 'local' && side.argument === options.source
-  if (!downloaded) return walkRemote(side.drive, side.entry, {filter, signal: options.signal})
+  if (!downloaded || !rules) return walkRemote(side.drive, side.entry, {filter, signal: options.signal})
   // The names get and sync give the files on that disk, clashes settled the same way (name-clash.ts).
-  const rules = await landingRules(other.path)
   const landing = {name: (name: string, type: 'file' | 'folder') => landingName(name, type, options.livp, rules), rules}
   return walkRemote(side.drive, side.entry, {filter, signal: options.signal, landing})
 }

@@ -12,6 +12,7 @@ import {debug} from '../debug.js'
 import type {RemoteEntry} from '../drive/drive.js'
 import {remoteMtimeMs} from '../drive/entry-time.js'
 import {AlipanError, ExitCode, InterruptedError, NetworkError, UsageError, isAbortError, throwIfAborted} from '../errors.js'
+import {renameReplacing} from '../local-rename.js'
 import {backoffDelay, sleep} from '../time.js'
 import type {BandwidthLimiter} from './bandwidth.js'
 import {BULK_CHUNK, getStream, readBody} from './data-plane.js'
@@ -145,7 +146,8 @@ async function downloadRanged(entry: RemoteEntry, destination: string, partPath:
  */
 async function land(partPath: string, destination: string, entry: RemoteEntry, options: DownloadOptions): Promise<void> {
   await options.beforeLand?.()
-  await rename(partPath, destination)
+  // On Windows a virus scan may still be reading the .part just written, or a viewer the old file.
+  await renameReplacing(partPath, destination)
   const mtime = remoteMtimeMs(entry)
   if (mtime !== undefined) await utimes(destination, mtime / 1000, mtime / 1000).catch(() => undefined)
 }

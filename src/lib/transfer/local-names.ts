@@ -7,7 +7,11 @@ import {UsageError} from '../errors.js'
  * (§1.3), but a download must not trust that: a name that could land outside the target folder is
  * refused, and names Windows forbids are made safe on Windows.
  */
-const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[1-9¹²³]|lpt[1-9¹²³])(\..*)?$/i
+// Windows 10 and earlier read a name as a device when what comes before its first dot, trailing
+// spaces dropped, is one of these: `CON.txt`, `con .txt` and `CONIN$` all open a device there.
+// Node writes through `\\?\` paths, which would create such files anyway, and other programs then
+// cannot open them.
+const WINDOWS_RESERVED = /^(con|prn|aux|nul|conin\$|conout\$|com[1-9¹²³]|lpt[1-9¹²³]) *(\..*)?$/i
 const WINDOWS_FORBIDDEN_CHARS = /[<>:"|?*\u0000-\u001f]/g
 
 export class UnsafeNameError extends UsageError {

@@ -1,5 +1,6 @@
-import {open, readFile, rename, rm, writeFile} from 'node:fs/promises'
+import {open, readFile, rm, writeFile} from 'node:fs/promises'
 
+import {renameReplacing} from '../local-rename.js'
 import {ByteRanges, type Interval} from './byte-ranges.js'
 
 /**
@@ -56,7 +57,7 @@ export async function saveRangeState(partPath: string, remote: RemoteIdentity, w
   const tmp = `${path}.${process.pid}.tmp`
   try {
     await writeFile(tmp, JSON.stringify(state))
-    await rename(tmp, path)
+    await renameReplacing(tmp, path)
   } catch (error) {
     await rm(tmp, {force: true}).catch(() => undefined)
     if (!['ENOSPC', 'EDQUOT'].includes((error as NodeJS.ErrnoException).code ?? '')) throw error
