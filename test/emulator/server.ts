@@ -130,7 +130,12 @@ export function createEmulatorServer(
       return
     }
     ctx.counters.requests[call.path] = (ctx.counters.requests[call.path] ?? 0) + 1
-    res.once('close', () => {
+    // Logged once the answer is handed to the socket ('finish'), or the connection ends without it
+    // ('close'): a client that has read the whole answer then finds the call in the log.
+    let logged = false
+    const record = () => {
+      if (logged) return
+      logged = true
       ctx.log.push({
         time: ctx.clock.now(),
         method: call.method,
@@ -139,7 +144,9 @@ export function createEmulatorServer(
         ...(call.meta.code !== undefined && {code: call.meta.code}),
         ...(call.meta.userId !== undefined && {userId: call.meta.userId}),
       })
-    })
+    }
+    res.once('finish', record)
+    res.once('close', record)
     const isOss = call.path.startsWith(OSS_PREFIX)
     let loseAnswer = false
     try {
