@@ -1,5 +1,6 @@
 import {Context, type DriveType} from './context.js'
-import {Drive} from './drive/drive.js'
+import {AlipanDrive} from './drive/alipan-drive.js'
+import type {Drive} from './drive/drive.js'
 import {type Location, locationPrefix, remoteLocation} from './drive/location.js'
 import {AlipanError, AuthError, UsageError} from './errors.js'
 import {hintForProfile, profileDir, profileExists, unknownProfile} from './profiles.js'
@@ -31,7 +32,7 @@ export interface OpenedLocation {
 export class LocationResolver {
   private readonly contexts = new Map<string, Context>()
   private readonly requests = new Map<string, Promise<Omit<OpenedLocation, 'location' | 'path'>>>()
-  private readonly drives = new Map<string, Drive>()
+  private readonly drives = new Map<string, AlipanDrive>()
 
   constructor(private readonly home: Context) {
     this.contexts.set(home.profile.name, home)
@@ -95,7 +96,7 @@ export class LocationResolver {
       const rootId = wanted === undefined || wanted === configured ? settings['root-folder-id'] : 'root'
       const key = `${profile}\0${driveId}\0${rootId}`
       let drive = this.drives.get(key)
-      if (!drive) this.drives.set(key, (drive = new Drive(await context.authedClient(), driveId, rootId)))
+      if (!drive) this.drives.set(key, (drive = new AlipanDrive(await context.authedClient(), driveId, rootId)))
       return {drive, profile, driveType, key}
     } catch (error) {
       if (!other || !(error instanceof AlipanError)) throw error
@@ -106,7 +107,7 @@ export class LocationResolver {
   }
 }
 
-/** Same drive (drive ids are the service's, so also the same user): the server-side copy and move work. */
+/** Same storage (one Alipan drive, read the same way): the server-side copy and move work. */
 export function sameDrive(a: Drive, b: Drive): boolean {
-  return a.driveId === b.driveId
+  return a.storage === b.storage
 }

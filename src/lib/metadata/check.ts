@@ -128,7 +128,7 @@ async function walk(side: CheckSide, other: CheckSide, fileKey: string, filter: 
   if (!downloaded) return walkRemote(side.drive, side.entry, {filter, signal: options.signal})
   // The names get and sync give the files on that disk, clashes settled the same way (name-clash.ts).
   const rules = await landingRules(other.path)
-  const landing = {name: (name: string, type: 'file' | 'folder') => landingName(name, type, options.livp, rules), rules}
+  const landing = {name: (name: string, type: 'file' | 'folder', livePhoto: boolean) => landingName(name, type, livePhoto ? options.livp : undefined, rules), rules}
   return walkRemote(side.drive, side.entry, {filter, signal: options.signal, landing})
 }
 

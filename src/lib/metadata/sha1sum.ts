@@ -59,7 +59,7 @@ export async function sha1sums(drive: Drive, options: Sha1sumOptions): Promise<S
     const prefix = target.path === '/' ? '' : safeLocalName(target.name)
     // get -r into the current folder settles clashes by that disk's rules: the same names here.
     const rules = await landingRules(process.cwd())
-    const landing = {name: (name: string, type: 'file' | 'folder') => landingName(name, type, 'jpeg', rules), rules}
+    const landing = {name: (name: string, type: 'file' | 'folder', livePhoto: boolean) => landingName(name, type, livePhoto ? 'jpeg' : undefined, rules), rules}
     const tree = await walkRemote(drive, target, {filter, landing, signal: options.signal})
     for (const failure of tree.failed) run.failures.push({remote_path: joinPath(target.path, failure.rel), error: failure.error})
     for (const node of tree.nodes.values()) if (node.type === 'file') add(run, node.entry!, prefix ? `${prefix}/${node.rel}` : node.rel)

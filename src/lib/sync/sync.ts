@@ -138,7 +138,7 @@ export async function sync(options: SyncOptions): Promise<SyncRun> {
   const sides = upload ? await openUpload(options) : direction === 'download' ? await openDownload(options) : await openCopy(options)
   const walkOptions = {filter, signal: options.signal}
   const rules = direction === 'download' ? (options.landing ?? (await landingRules(sides.localRoot!))) : undefined
-  const landing = rules && {name: (name: string, type: 'file' | 'folder') => landingName(name, type, options.livp, rules), rules}
+  const landing = rules && {name: (name: string, type: 'file' | 'folder', livePhoto: boolean) => landingName(name, type, livePhoto ? options.livp : undefined, rules), rules}
   const [source, dest] = await Promise.all([
     sides.sourceDrive ? walkRemote(sides.sourceDrive, sides.sourceRoot!, {...walkOptions, ...(landing ? {landing} : {})}) : walkLocal(sides.localRoot!, {...walkOptions, followLinks: options.followLinks}),
     sides.destDrive ? (sides.destRoot ? walkRemote(sides.destDrive, sides.destRoot, walkOptions) : emptyTree()) : sides.localExists ? walkLocal(sides.localRoot!, walkOptions) : emptyTree(),
@@ -259,7 +259,7 @@ async function openCopy(options: SyncOptions): Promise<Sides> {
   const sourceRoot = await openRemoteSource(source)
   const dest = await openRemoteDest(options)
   const destPath = normalizeRemotePath((options.dest as Extract<SyncEnd, {kind: 'remote'}>).path)
-  if (source.drive.driveId === dest.destDrive!.driveId && source.drive.rootId === dest.destDrive!.rootId && overlaps(sourceRoot.path, destPath)) {
+  if (source.drive.place === dest.destDrive!.place && overlaps(sourceRoot.path, destPath)) {
     throw new UsageError(`SOURCE ${source.shown} and DEST ${options.dest.shown} overlap.`, {hint: 'mirror a folder into a place outside it'})
   }
   return {sourceDrive: source.drive, sourceRoot, ...dest}

@@ -68,8 +68,9 @@ export interface DownloadResult {
 export const DOWNLOAD_SLOTS = 3
 const MAX_FAILURES = 6
 
-export function isLivePhoto(entry: {name: string}): boolean {
-  return /\.livp$/i.test(entry.name)
+/** A live-photo package (§4.8); an entry may say it is none whatever its name (an encrypted drive's file). */
+export function isLivePhoto(entry: {name: string; livePhoto?: boolean}): boolean {
+  return entry.livePhoto ?? /\.livp$/i.test(entry.name)
 }
 
 /** The local name of a live photo's chosen stream: `IMG_1.livp` → `IMG_1.jpg` / `IMG_1.mov`. */
