@@ -102,8 +102,8 @@ export type DriveUploadOutcome =
   /** `check_name_mode: refuse` met an entry of that name: nothing was uploaded. */
   | {status: 'exists'; fileId: string}
 
-/** A download's options, as any drive takes them (the drive knows its own login and ids). */
-export type DriveDownloadOptions = Omit<DownloadOptions, 'client' | 'driveId' | 'noListUrl' | 'decode'>
+/** A download's options, as any drive takes them (the drive knows its own login and ids; `decode` is how a drive that wraps it reads what it stored). */
+export type DriveDownloadOptions = Omit<DownloadOptions, 'client' | 'driveId' | 'noListUrl'>
 
 export interface RangeOptions {
   /** The per-user connection limit, shared with the command's other readers. */
