@@ -49,13 +49,18 @@ const SHAPE = /^([A-Za-z0-9][A-Za-z0-9_-]+)(@[^,:]*)?((?:,[^,:]*)*):(.*)$/s
  * path such as `notes:2026` keeps meaning what it always did, unless it carries a profile or
  * options: then it was meant as one, and an unknown name is a usage error.
  */
-export function parseLocation(raw: string, known: readonly string[] = KNOWN_NAMES): Location | undefined {
+export function parseLocation(raw: string, known: KnownNames = KNOWN_NAMES): Location | undefined {
   const match = SHAPE.exec(raw)
   if (!match) return undefined
   const [, name, at, options, path] = match
-  if (!known.includes(name)) {
+  const isKnown = typeof known === 'function' ? known : (n: string) => known.includes(n)
+  const profile = at === undefined || at === '@' ? undefined : at.slice(1)
+  if (!isKnown(name, profile)) {
     if (at === undefined && options === '') return undefined
-    throw new UsageError(`${quote(raw)}: there is no location named ${name}.`, {hint: `write remote paths as alipan:/PATH, alipan@PROFILE:/PATH or alipan,drive=resource:/PATH (known: ${known.join(', ')})`})
+    const listed = typeof known === 'function' ? '' : ` (known: ${known.join(', ')})`
+    throw new UsageError(`${quote(raw)}: there is no location named ${name}${profile ? ` in profile ${profile}` : ''}.`, {
+      hint: `write remote paths as alipan:/PATH, alipan@PROFILE:/PATH or alipan,drive=resource:/PATH, or NAME:/PATH for an encrypted location (\`alipan crypt list\`)${listed}`,
+    })
   }
   const location: Location = {name, path, prefixed: true}
   if (at !== undefined) {
@@ -67,8 +72,14 @@ export function parseLocation(raw: string, known: readonly string[] = KNOWN_NAME
   return location
 }
 
+/**
+ * The names a location may have: a list, or a test of a name (and the profile written after `@`,
+ * whose own configured locations count for it).
+ */
+export type KnownNames = readonly string[] | ((name: string, profile?: string) => boolean)
+
 /** A remote path argument of a one-location command: a location, or a bare path in the command's own. */
-export function remoteLocation(raw: string, known?: readonly string[]): Location {
+export function remoteLocation(raw: string, known?: KnownNames): Location {
   return parseLocation(raw, known) ?? {name: 'alipan', path: raw, prefixed: false}
 }
 

@@ -98,6 +98,7 @@ export interface DedupeRun {
  */
 export async function dedupe(drive: Drive, options: DedupeOptions): Promise<DedupeRun> {
   if (options.byHash && options.mode === 'rename') throw new UsageError('--by-hash groups files of one content under different names: rename does not apply.', {hint: 'choose a mode that keeps one: first, newest, oldest, largest or smallest'})
+  if (options.byHash && !drive.features.contentHash) throw new UsageError('--by-hash needs the SHA-1 of each file, and this location lists only that of its encrypted bytes (a nonce of its own per file).', {hint: 'dedupe by name instead'})
   if (options.mode === 'interactive' && !options.choose) throw new UsageError('Interactive dedupe needs a terminal.', {hint: 'choose what to do with --mode skip|first|newest|oldest|largest|smallest|rename|list'})
   const root = await drive.stat(remotePathArg(options.path))
   if (root.type !== 'folder') throw new UsageError(`${root.path} is a file; dedupe looks in folders.`)

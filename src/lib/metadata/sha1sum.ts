@@ -42,6 +42,9 @@ export interface Sha1sumRun {
  */
 export async function sha1sums(drive: Drive, options: Sha1sumOptions): Promise<Sha1sumRun> {
   if (options.paths.length === 0) throw new UsageError('Give at least one remote path.')
+  if (!drive.features.contentHash) {
+    throw new UsageError('This location lists no SHA-1 of its files: what it lists is the SHA-1 of their encrypted bytes.', {hint: 'download them (`alipan get -r`) and run sha1sum on the copies; `alipan check` compares a local folder with it without downloading'})
+  }
   // Every path first: a missing one (exit 3) or a folder without -r (exit 2) prints nothing.
   const targets: RemoteEntry[] = []
   for (const path of options.paths) {
