@@ -11,7 +11,7 @@ import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
 import {Crypt, encryptedSize, formatCryptSection} from '../../src/lib/crypt/index.js'
-import {type Fixture, pattern, setup} from '../support.js'
+import {type Fixture, pattern, setup, startCli} from '../support.js'
 import '../helpers.js'
 
 const MiB = 1024 * 1024
@@ -199,6 +199,36 @@ describe('encrypted locations (crypt)', () => {
       const one = await f.spawn(['get', 'vault:/sizes/s-65537.bin', '-'], {})
       assert.equal(one.status, 0, one.stderr)
       assert.equal(Buffer.from(one.stdout, 'latin1').length > 0, true)
+    })
+
+    it('Ctrl-C during put: nothing visible; the re-run resumes with the same nonce, so the parts already sent fit', async () => {
+      const data = pattern(6 * MiB, 55)
+      const path = join(f.workDir, 'resume-up.bin')
+      writeFileSync(path, data)
+      f.emu.resetCounters()
+      f.emu.setThrottle(2 * MiB)
+      const run = startCli(['put', path, 'vault:/resume/', '--part-size', '1MiB', '--progress'], f.env)
+      const deadline = Date.now() + 20_000
+      while (f.emu.counters.bytesIn < 2.5 * MiB) {
+        if (Date.now() > deadline) throw new Error('the upload did not start')
+        await new Promise((r) => setTimeout(r, 20))
+      }
+      run.child.kill('SIGINT')
+      const stopped = await run.done
+      f.emu.setThrottle(false)
+      assert.equal(stopped.status, 130, stopped.stderr)
+      const states = readdirSync(join(f.configDir, 'transfers')).filter((n) => n.startsWith('upload-'))
+      assert.equal(states.length, 1)
+      const state = JSON.parse(readFileSync(join(f.configDir, 'transfers', states[0]), 'utf8'))
+      assert.match(state.source_token, /^crypt-nonce:[0-9a-f]{48}$/, 'the nonce is kept with the session')
+      assert.equal(f.emu.fs().get(`/vault/${crypt.names.encryptDirPath('resume')}/${crypt.names.encryptFilePath('resume-up.bin')}`), undefined)
+      f.emu.resetCounters()
+      const again = await f.spawn(['put', path, 'vault:/resume/', '--part-size', '1MiB', '--json'])
+      assert.equal(again.status, 0, again.stderr)
+      assert.ok(f.emu.counters.bytesIn <= encryptedSize(data.length) - 2 * MiB, `resumed: sent ${f.emu.counters.bytesIn}`)
+      const back = await f.cli(['get', 'vault:/resume/resume-up.bin', join(f.workDir, 'resume-back.bin')])
+      assert.equal(back.exitCode, 0, back.stderr)
+      assert.ok(readFileSync(join(f.workDir, 'resume-back.bin')).equals(data))
     })
 
     it('standard input goes in streamed (no temp file, rapid upload or not) and encrypted', async () => {
