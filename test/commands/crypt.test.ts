@@ -61,6 +61,11 @@ describe('encrypted locations (crypt)', () => {
       assert.equal(list.exitCode, 0, list.stderr)
       assert.deepEqual(JSON.parse(list.stdout), [{name: 'vault', remote: 'alipan,drive=default:/vault', filename_encryption: 'standard', directory_name_encryption: true, filename_encoding: 'base32', password2: true}])
       assert.doesNotMatch(list.stdout + list.stderr, /correct horse|battery staple/)
+      // A new location lists empty; its folder on the drive is made by the first write.
+      const ls = await f.cli(['ls', 'vault:/'])
+      assert.equal(ls.exitCode, 0, ls.stderr)
+      assert.equal(ls.stdout, '')
+      assert.equal(f.emu.fs().get('/vault'), undefined)
     })
 
     it('without a terminal and without a password source, add exits 2 saying where a password can come from', async () => {

@@ -33,6 +33,9 @@ import type {NonceStore} from './nonces.js'
 
 const FEATURES: DriveFeatures = {rapidUpload: false, contentHash: false, livePhotos: false}
 
+/** The id of a location's root whose folder is not made yet. */
+const NOT_YET = ''
+
 /** The service's limit on one name (§1.3): an encrypted name must fit it. */
 const MAX_NAME_BYTES = 1024
 
@@ -155,13 +158,7 @@ export class CryptDrive implements Drive {
 
   async stat(path: string): Promise<RemoteEntry> {
     const entry = await this.tryStat(path)
-    if (!entry) {
-      const normalized = normalizeRemotePath(path)
-      throw new NotFoundError(`Not found: ${this.options.name}:${normalized}`, {
-        code: 'NotFound',
-        hint: normalized === '/' ? `the folder ${this.base} holding ${this.options.name}'s files does not exist yet: it is made by the first put or mkdir` : 'check the path with `alipan ls`',
-      })
-    }
+    if (!entry) throw new NotFoundError(`Not found: ${this.options.name}:${normalizeRemotePath(path)}`, {code: 'NotFound', hint: 'check the path with `alipan ls`'})
     return entry
   }
 
@@ -185,16 +182,35 @@ export class CryptDrive implements Drive {
     return this.remember(this.plainEntry(stored, parentPath, name)!)
   }
 
-  private async root(): Promise<RemoteEntry | undefined> {
+  /**
+   * The location's root. Its folder may not exist yet (a location just added): the root is then
+   * an empty folder that is made on the first write into it.
+   */
+  private async root(): Promise<RemoteEntry> {
     const stored = await this.inner.tryStat(this.base)
-    if (!stored) return undefined
+    if (!stored) return {path: '/', name: '', type: 'folder', size: 0, file_id: NOT_YET, parent_file_id: '', livePhoto: false}
     if (stored.type !== 'folder') throw new ConflictError(`${this.options.name}: ${this.base} is a file, not the folder its encrypted files live in.`)
     const entry: RemoteEntry = {...stored, path: '/', name: '', size: 0, livePhoto: false}
     this.inners.set(entry, stored)
     return this.remember(entry)
   }
 
+  /** A folder to write into, made first when it is the root that does not exist yet. */
+  private async folderFor(entry: RemoteEntry): Promise<RemoteEntry> {
+    if (entry.file_id !== NOT_YET) return this.storedEntry(entry)
+    await this.inner.mkdirp(this.base)
+    const root = await this.root()
+    if (root.file_id === NOT_YET) throw new NotFoundError(`${this.options.name}: the folder ${this.base} could not be made.`)
+    return this.storedEntry(root)
+  }
+
   async *pages(folder: RemoteEntry, order?: ListOrder): AsyncGenerator<RemoteEntry[]> {
+    if (folder.file_id === NOT_YET) {
+      // Made since it was looked at? Then list what it holds; else it holds nothing.
+      const root = await this.root()
+      if (root.file_id === NOT_YET) return yield []
+      folder = root
+    }
     for await (const page of this.inner.pages(this.storedEntry(folder), order)) {
       const entries: RemoteEntry[] = []
       for (const stored of page) {
@@ -217,7 +233,11 @@ export class CryptDrive implements Drive {
     const normalized = normalizeRemotePath(path)
     const existing = this.cache.get(normalized)
     if (existing) return assertFolder(existing)
-    let current = (await this.root()) ?? (await this.makeRoot())
+    let current = await this.root()
+    if (current.file_id === NOT_YET) {
+      await this.folderFor(current)
+      current = await this.root()
+    }
     for (const name of splitRemotePath(normalized)) {
       const cached = this.cache.get(joinRemotePath(current.path, name))
       current = cached ? assertFolder(cached) : (await this.createFolderIn(current, name)).entry
@@ -225,18 +245,11 @@ export class CryptDrive implements Drive {
     return current
   }
 
-  private async makeRoot(): Promise<RemoteEntry> {
-    await this.inner.mkdirp(this.base)
-    const root = await this.root()
-    if (!root) throw new NotFoundError(`${this.options.name}: the folder ${this.base} could not be made.`)
-    return root
-  }
-
   async createFolderIn(parent: RemoteEntry, name: string): Promise<{entry: RemoteEntry; created: boolean; resent: boolean}> {
     const path = joinRemotePath(parent.path, name)
     let made
     try {
-      made = await this.inner.createFolderIn(this.storedEntry(parent), this.storedName(name, 'folder'))
+      made = await this.inner.createFolderIn(await this.folderFor(parent), this.storedName(name, 'folder'))
     } catch (error) {
       // A file of the same plain name may be stored under the same name: say so in plain words.
       if (error instanceof ConflictError) throw new ConflictError(`A file is in the way: ${path} is a file, not a folder.`)
@@ -302,7 +315,7 @@ export class CryptDrive implements Drive {
       name = await this.freeName(folder, name, entry.type)
       mode = 'refuse'
     }
-    const placed = await this.inner.move(this.storedEntry(entry), this.storedEntry(folder), this.storedName(name, entry.type), mode, options)
+    const placed = await this.inner.move(this.storedEntry(entry), await this.folderFor(folder), this.storedName(name, entry.type), mode, options)
     this.forget(entry.path)
     this.forget(joinRemotePath(folder.path, name))
     return {fileId: placed.fileId, name: this.plainName(placed.name, entry.type, name)}
@@ -314,7 +327,7 @@ export class CryptDrive implements Drive {
       mode = 'refuse'
       occupant = null
     }
-    const placed = await this.inner.copy(this.storedEntry(entry), this.storedEntry(folder), this.storedName(name, entry.type), mode, occupant ? this.storedEntry(occupant) : occupant, options)
+    const placed = await this.inner.copy(this.storedEntry(entry), await this.folderFor(folder), this.storedName(name, entry.type), mode, occupant ? this.storedEntry(occupant) : occupant, options)
     this.forget(joinRemotePath(folder.path, name))
     return {fileId: placed.fileId, name: this.plainName(placed.name, entry.type, name)}
   }
@@ -374,7 +387,7 @@ export class CryptDrive implements Drive {
     }
     const onProgress = plainSize === undefined ? request.onProgress : scaledProgress(request.onProgress, plainSize)
     // Rapid upload never finds a ciphertext under a fresh nonce; the SHA-1 known is the plain file's.
-    const outcome = await this.inner.upload(this.storedEntry(parent), storedName, stored, {...request, checkNameMode: mode, rapid: false, knownSha1: undefined, onProgress})
+    const outcome = await this.inner.upload(await this.folderFor(parent), storedName, stored, {...request, checkNameMode: mode, rapid: false, knownSha1: undefined, onProgress})
     if (outcome.status === 'exists') return outcome
     // A resumed upload carries on with the nonce it started with.
     if (encrypted) nonce = encrypted.nonce
