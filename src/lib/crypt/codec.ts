@@ -12,7 +12,8 @@ import {BLOCK_DATA_SIZE, BLOCK_SIZE, FILE_MAGIC, HEADER_SIZE} from './format.js'
 export function cryptCodec(crypt: Crypt, storedSize: number, label: string): StoredCodec {
   // A size no encrypted file has: truncated (or not encrypted), before a byte is fetched.
   const decodedSize = decryptedSize(storedSize, label)
-  const pool = new BufferPool(BLOCK_DATA_SIZE, 16)
+  // Enough blocks for what waits to be written (8 MiB) and a read-back chunk: output memory is reused, not collected.
+  const pool = new BufferPool(BLOCK_DATA_SIZE, 200)
   return {
     decodedSize,
     unit: 16 * BLOCK_DATA_SIZE,

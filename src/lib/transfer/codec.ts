@@ -21,7 +21,7 @@ export interface StoredCodec {
    * The stored bytes [0, from.stored) re-created from the decoded bytes [0, from.decoded): how a
    * resumed download gets the SHA-1 of a prefix it already decoded in place.
    */
-  reencode(from: DecodePoint, decoded: AsyncIterable<Buffer>): AsyncIterable<Buffer>
+  reencode(from: DecodePoint, decoded: AsyncIterable<Buffer> | Iterable<Buffer>): AsyncIterable<Buffer>
   /** Chunk size for reading the decoded prefix back (a whole number of the codec's units). */
   readonly unit: number
 }
@@ -76,7 +76,19 @@ export class DecodeWriter {
 
   take(chunk: Buffer): void {
     this.throwIfFailed()
-    this.write(this.decoder.push(chunk))
+    const out = this.decoder.push(chunk)
+    if (out.length === 0) return
+    // The output of every chunk taken in one go (a batch of a stream, a read-back) goes down in one write.
+    if (this.batch.length === 0) queueMicrotask(() => this.flush())
+    for (const piece of out) this.batch.push(piece)
+  }
+
+  private batch: Buffer[] = []
+
+  private flush(): void {
+    const out = this.batch
+    this.batch = []
+    this.write(out)
   }
 
   /** Resolves once at most a few MiB of output wait to be written. */
@@ -87,6 +99,7 @@ export class DecodeWriter {
 
   /** The rest of the output (the decoder's last check), all of it on disk. */
   async finish(): Promise<void> {
+    this.flush()
     this.write(this.decoder.finish())
     await this.chain
     this.throwIfFailed()
@@ -94,6 +107,7 @@ export class DecodeWriter {
 
   /** Every write issued so far has ended. */
   idle(): Promise<void> {
+    this.flush()
     return this.chain
   }
 
@@ -108,6 +122,10 @@ export class DecodeWriter {
 
   private write(out: Buffer[]): void {
     if (out.length === 0) return
+    if (out.length > MAX_IOV) {
+      for (let i = 0; i < out.length; i += MAX_IOV) this.write(out.slice(i, i + MAX_IOV))
+      return
+    }
     const at = this.next
     const length = out.reduce((n, b) => n + b.length, 0)
     this.next += length
@@ -131,3 +149,5 @@ export class DecodeWriter {
 
 /** Decoded output waiting for the disk before the in-order pass waits for it. */
 const MAX_PENDING = 8 << 20
+/** Buffers in one writev (the system's limit is 1024). */
+const MAX_IOV = 512
