@@ -6,12 +6,14 @@
  * the crypt library itself (the interop tests hold it to rclone).
  */
 import assert from 'node:assert/strict'
+import {createHash} from 'node:crypto'
 import {existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
 import {Crypt, encryptedSize, formatCryptSection} from '../../src/lib/crypt/index.js'
 import {type Fixture, pattern, setup, startCli} from '../support.js'
+import {davRequest} from '../serve-support.js'
 import '../helpers.js'
 
 const MiB = 1024 * 1024
@@ -373,6 +375,53 @@ describe('encrypted locations (crypt)', () => {
       const result = await f.cli(['check', 'alipan:/plain-tree', 'vault:/cmp'])
       assert.equal(result.exitCode, 0, result.stderr)
       assert.match(result.stderr, /no hash in common.*by size only/)
+    })
+  })
+
+  describe('serve webdav', () => {
+    it('over an encrypted location: plain listing, GET always proxied, an OC-Checksum of the plain body checked, PUT encrypted, no time to set', async () => {
+      const server = startCli(['serve', 'webdav', 'vault:/', '--addr', '127.0.0.1:0', '--json'], f.env)
+      try {
+        let url: string | undefined
+        const deadline = Date.now() + 30_000
+        while (!url) {
+          if (Date.now() > deadline) throw new Error(`no URL: ${JSON.stringify(server.output())}`)
+          const out = server.output().stdout
+          if (out.trimEnd().endsWith('}')) url = (JSON.parse(out) as {url: string}).url.replace(/\/$/, '')
+          await new Promise((r) => setTimeout(r, 50))
+        }
+        assert.deepEqual(JSON.parse(server.output().stdout), {url: `${url}/`, remote: 'vault:/', proxy: true, read_only: false})
+        const body = pattern(150_000, 21)
+        const sha1 = createHash('sha1').update(body).digest('hex')
+        assert.equal((await davRequest(`${url}/dav/`, 'MKCOL')).status, 201)
+        const bad = await davRequest(`${url}/dav/checked.bin`, 'PUT', {body, headers: {'oc-checksum': `SHA1:${'0'.repeat(40)}`}})
+        assert.equal(bad.status, 400, `a wrong OC-Checksum is refused: ${bad.text}`)
+        assert.match(bad.text, /OC-Checksum/)
+        const good = await davRequest(`${url}/dav/checked.bin`, 'PUT', {body, headers: {'oc-checksum': `SHA1:${sha1}`}})
+        assert.equal(good.status, 201, good.text)
+        const list = await davRequest(`${url}/dav/`, 'PROPFIND', {headers: {depth: '1'}})
+        assert.match(list.text, /checked\.bin/)
+        assert.match(list.text, /<D:getcontentlength>150000</)
+        const get = await davRequest(`${url}/dav/checked.bin`, 'GET')
+        assert.equal(get.status, 200, 'proxied, never a 302 to ciphertext')
+        assert.ok(get.body.equals(body))
+        const range = await davRequest(`${url}/dav/checked.bin`, 'GET', {headers: {range: 'bytes=65530-65545'}})
+        assert.equal(range.status, 206)
+        assert.ok(range.body.equals(body.subarray(65_530, 65_546)))
+        const time = await davRequest(`${url}/dav/checked.bin`, 'PROPPATCH', {body: '<?xml version="1.0"?><D:propertyupdate xmlns:D="DAV:"><D:set><D:prop><D:getlastmodified>Mon, 01 Jan 2024 00:00:00 GMT</D:getlastmodified></D:prop></D:set></D:propertyupdate>'})
+        assert.equal(time.status, 207)
+        assert.match(time.text, /403/, 'a time cannot be set without rapid upload')
+        // Stored encrypted (the refused body is gone): the library reads the raw file.
+        assert.equal(f.emu.fs().list(`/vault/${crypt.names.encryptDirPath('dav')}`).length, 1)
+        const raw = f.emu.fs().read(`/vault/${crypt.names.encryptDirPath('dav')}/${crypt.names.encryptFilePath('checked.bin')}`)
+        assert.equal(raw.length, encryptedSize(body.length))
+        const plain: Buffer[] = []
+        for await (const chunk of crypt.decrypt([raw])) plain.push(chunk)
+        assert.ok(Buffer.concat(plain).equals(body))
+      } finally {
+        server.child.kill('SIGTERM')
+        await server.done
+      }
     })
   })
 

@@ -10,13 +10,14 @@ import {validateProfileName} from '../profiles.js'
  *   alipan,drive=resource:/x           another drive of the command's login (rclone-style options)
  *   alipan@work,drive=backup:/x        both
  *
- * `alipan` is the only scheme today. `NAME:/x` and `NAME@PROFILE:/x` are kept for locations a user
- * configures in a profile later (an encrypted one, say): names have two characters or more, so a
- * Windows drive letter (`C:\x`) is never one. Callers work with the structured Location and hand
- * it to the resolver (`src/lib/locations.ts`), so a new kind of name touches neither.
+ *   vault:/x, vault@work:/x            an encrypted location configured in the profile (`alipan crypt add`)
+ *
+ * Names have two characters or more, so a Windows drive letter (`C:\x`) is never one. Which names
+ * exist besides `alipan` depends on the profile: callers pass what they know (`KnownNames`), and
+ * work with the structured Location, handing it to the resolver (`src/lib/locations.ts`).
  */
 export interface Location {
-  /** The scheme, or later the name of a configured location; `alipan` is the drive itself. */
+  /** `alipan` (the drive itself), or the name of a location configured in a profile. */
   name: string
   /** `@PROFILE`: another profile's login. Undefined: the command's own profile. */
   profile?: string
@@ -31,7 +32,7 @@ export interface Location {
 export type DriveType = 'default' | 'resource' | 'backup'
 export const DRIVE_TYPES: readonly DriveType[] = ['default', 'resource', 'backup']
 
-/** The names a location may have today. Configured locations will join this list. */
+/** The name every profile has; configured locations add theirs (`LocationResolver.isKnown`). */
 export const KNOWN_NAMES: readonly string[] = ['alipan']
 
 /** The connection-string options (`,key=value`) a location takes. */

@@ -56,8 +56,8 @@ export interface AcrossPlaced {
  */
 export function acrossApis(from: Drive, to: Drive): {from: AlipanApi; to: AlipanApi} {
   if (!from.api || !to.api) {
-    throw new UsageError('Copying between an encrypted location and another location is not supported.', {
-      hint: 'copy within one location, or download with `alipan get` and upload with `alipan put`',
+    throw new UsageError('Copying file by file to or from an encrypted location is not supported (within one, cp copies server-side).', {
+      hint: 'download with `alipan get` (or `sync` down) and upload with `alipan put` (or `sync` up)',
     })
   }
   return {from: from.api, to: to.api}

@@ -76,7 +76,7 @@ async function run(drive: Drive, op: Operation, options: MoveCopyOptions): Promi
   remotePathArg(options.destination, 'destination path')
   // The Open API moves within a drive only (§4.11); between drives or logins it is a copy.
   if (op === 'move' && options.sourceDrives?.some((from) => from.storage !== drive.storage)) {
-    throw new UsageError('mv cannot move between drives or logins.', {hint: 'copy with `alipan cp`, then remove the source with `alipan rm`'})
+    throw new UsageError('mv cannot move between drives, logins or encrypted locations.', {hint: 'copy with `alipan cp` (get and put, for an encrypted location), then remove the source with `alipan rm`'})
   }
   const plan = await planDestination(drive, options)
   const results: MoveCopyResult[] = []
