@@ -1,5 +1,5 @@
 // Run by bench/crypt.ts as its own process (so its wall and CPU are measured like openssl's):
-// one file through the crypt library as built in dist/, to OUTPUT. Prints to stderr, as JSON,
+// one file through the crypt library (bundled from the sources by bench/crypt.ts first), to OUTPUT. Prints to stderr, as JSON,
 // the library used and the wall and CPU of the transform phase alone (after start-up and scrypt).
 //   node bench/crypt-child.mjs encrypt|decrypt INPUT OUTPUT [native|wasm] [engine|stream]
 // `engine` (default) reads into reused buffers and recycles each output block once written, as
@@ -10,8 +10,8 @@ import {open} from 'node:fs/promises'
 import {pipeline} from 'node:stream/promises'
 
 const [direction, input, output, backend, style = 'engine'] = process.argv.slice(2)
-const {BLOCK_SIZE, Crypt, Decryptor, Encryptor, deriveKeys, loadSecretbox} = await import('../dist/lib/crypt/index.js')
-const {BufferPool} = await import('../dist/lib/transfer/file-chunks.js')
+const {BLOCK_SIZE, Crypt, Decryptor, Encryptor, deriveKeys, loadSecretbox} = await import('../src/lib/crypt/index.js')
+const {BufferPool} = await import('../src/lib/transfer/file-chunks.js')
 const READ = 1 << 20
 
 let library

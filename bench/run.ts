@@ -13,7 +13,7 @@
 import {mkdirSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
-import {benchCrypt} from './crypt.js'
+import {benchCrypt, benchCryptGet, benchCryptPut, benchCryptSync} from './crypt.js'
 import {BIG, type Benchmark, QUICK, ROOT, RUNS, WORK, args, login, makeFile, rows, startEmulator, watchEmulator} from './kit.js'
 import {benchLocations} from './locations.js'
 import {benchMetadata} from './metadata.js'
@@ -39,6 +39,9 @@ const BENCHMARKS: Record<string, Benchmark> = {
   files: benchFiles,
   bwlimit: benchBwlimit,
   crypt: benchCrypt,
+  'crypt-put': benchCryptPut,
+  'crypt-get': benchCryptGet,
+  'crypt-sync': benchCryptSync,
   locations: benchLocations,
   startup: benchStartup,
   'tail-get': benchTailGet,
@@ -50,7 +53,7 @@ const BENCHMARKS: Record<string, Benchmark> = {
 }
 
 /** What each run leaves in WORK that runs to many GiB: everything but the inputs. */
-const SCRATCH = ['emulator', 'got.bin', 'rss-out.bin', 'many', 'files-out', 'sync-small', 'sync-big', 'metadata-small', 'loc-temp', 'tail-get-out', 'tail-sync-out']
+const SCRATCH = ['emulator', 'got.bin', 'rss-out.bin', 'many', 'files-out', 'sync-small', 'sync-big', 'metadata-small', 'loc-temp', 'tail-get-out', 'tail-sync-out', 'crypt-tree', 'crypt-got.bin']
 
 async function main(): Promise<void> {
   const only = args.only?.split(',').map((name) => name.trim())

@@ -152,6 +152,16 @@ try {
   await step(2, 'rm', '/elsewhere/copy.mp4') // no terminal to confirm on → refused without --force
   await step(0, 'rm', '-f', '/elsewhere/copy.mp4') // to the recycle bin
   await step(0, 'ls', '-l', '/')
+  // An encrypted backup: files encrypted here, in rclone's crypt format, before they leave.
+  process.stdout.write(`\n${bold('$ export ALIPAN_CRYPT_PASSWORD=… ALIPAN_CRYPT_PASSWORD2=…')}\n`)
+  Object.assign(env, {ALIPAN_CRYPT_PASSWORD: 'demo password', ALIPAN_CRYPT_PASSWORD2: 'demo salt'})
+  await step(0, 'crypt', 'add', 'vault', '--remote', 'alipan:/vault')
+  await step(0, 'sync', photos, 'vault:/photos')
+  await step(0, 'ls', '-l', '-R', 'vault:/photos') // plain names and sizes
+  await step(0, 'ls', '-R', '/vault') // what the drive holds: encrypted names
+  await step(0, 'check', photos, 'vault:/photos') // compared without downloading anything
+  await step(0, 'get', '-r', 'vault:/photos', join(work, 'vault-restore')) // decrypted, verified, landed
+  await step(0, 'crypt', 'export', 'vault', '--rclone-remote', './vault-raw') // the section rclone reads the same files with
   await serveDemo()
   await step(0, 'quota', '--json')
   process.stdout.write('\nDemo finished: every step behaved as expected.\n')

@@ -35,9 +35,10 @@ export abstract class FileCommand extends AlipanCommand {
 
   private resolver?: LocationResolver
 
-  /** Remote paths as locations (`alipan@PROFILE,drive=TYPE:/x`): one resolver per command, so each place opens once. */
+  /** Remote paths as locations (`alipan@PROFILE,drive=TYPE:/x`, `vault:/x`): one resolver per command, so each place opens once. */
   protected locations(flags: {drive?: string; 'root-folder-id'?: string}): LocationResolver {
-    this.resolver ??= new LocationResolver(this.driveContext(flags))
+    // Notices (a name in an encrypted location that does not decrypt) go to stderr, once each.
+    this.resolver ??= new LocationResolver(this.driveContext(flags), {notice: (message) => process.stderr.write(`Notice: ${message}\n`)})
     return this.resolver
   }
 

@@ -54,9 +54,11 @@ Exit 0 when the trees match, 1 when they differ; when a path could not be read, 
     let spinner: Promise<Spinner> | undefined
     let run
     try {
-      run = await check((raw) => this.openRemote(raw, flags), {
+      const resolver = this.locations(flags)
+      run = await check((raw) => resolver.openPath(raw), {
         source: args.source,
         dest: args.dest,
+        isRemote: (raw) => resolver.parse(raw) !== undefined,
         sizeOnly: flags['size-only'],
         oneWay: flags['one-way'],
         filter: filterRules(flags),
@@ -70,6 +72,7 @@ Exit 0 when the trees match, 1 when they differ; when a path could not be read, 
           progress: reporter.progress.bind(reporter),
           dismiss: reporter.dismiss.bind(reporter),
           skipped: (path, reason) => this.info(`skipped ${path}: ${reason}`),
+          note: (message) => this.info(`Note: ${message}`),
         },
       })
     } finally {

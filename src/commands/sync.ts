@@ -8,7 +8,6 @@ import type {CompareMode} from '../lib/files/compare.js'
 import type {RemovalMethod} from '../lib/manage/remove.js'
 import {humanDuration, humanSize} from '../lib/output/format.js'
 import {type SyncActionResult, type SyncEnd, type SyncResult, sync} from '../lib/sync/sync.js'
-import {parseLocation} from '../lib/drive/location.js'
 import type {LivpFormat} from '../lib/transfer/download.js'
 import {parseSize} from '../lib/transfer/part-size.js'
 import {ResumeStore} from '../lib/transfer/resume-state.js'
@@ -62,7 +61,7 @@ All transfers come first. Deletions happen only if every transfer succeeded; rem
     const resolver = this.locations(flags)
     // A side written as a location (alipan:/…, alipan@PROFILE:/…, alipan,drive=TYPE:/…) is remote; anything else is local.
     const end = async (raw: string): Promise<SyncEnd> => {
-      const location = parseLocation(raw)
+      const location = resolver.parse(raw)
       if (!location) return {kind: 'local', path: raw, shown: raw}
       const {drive, path} = await resolver.open(location)
       return {kind: 'remote', drive, path, shown: raw}

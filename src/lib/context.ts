@@ -2,7 +2,7 @@ import {join} from 'node:path'
 
 import {ApiClient} from './api/client.js'
 import {getDriveInfo} from './api/user.js'
-import {Drive} from './drive/drive.js'
+import {AlipanDrive} from './drive/alipan-drive.js'
 import {setDataPlaneUserAgent} from './transfer/data-plane.js'
 import {CredentialStore} from './auth/credentials.js'
 import {Session} from './auth/session.js'
@@ -148,10 +148,10 @@ export class Context {
 }
 
 /** The drive in use (`--drive`), addressed under the root folder (`--root-folder-id`). */
-export async function openDrive(context: Context): Promise<Drive> {
+export async function openDrive(context: Context): Promise<AlipanDrive> {
   const [settings] = await Promise.all([context.settings(), context.client()])
   const {driveId} = await context.driveId()
-  return new Drive(await context.authedClient(), driveId, settings['root-folder-id'])
+  return new AlipanDrive(await context.authedClient(), driveId, settings['root-folder-id'])
 }
 
 function definedOnly<T extends object>(value: T | undefined): Partial<T> {

@@ -1,12 +1,16 @@
 import {Context, type DriveType} from './context.js'
-import {Drive} from './drive/drive.js'
-import {type Location, locationPrefix, remoteLocation} from './drive/location.js'
+import {CryptLocations} from './crypt/locations-file.js'
+import {AlipanDrive} from './drive/alipan-drive.js'
+import type {Drive} from './drive/drive.js'
+import {type Location, locationPrefix, parseLocation, remoteLocation} from './drive/location.js'
+import {normalizeRemotePath} from './drive/remote-path.js'
 import {AlipanError, AuthError, UsageError} from './errors.js'
 import {hintForProfile, profileDir, profileExists, unknownProfile} from './profiles.js'
 
 /** A location made concrete: the drive it names, whose login it is, and the path there. */
 export interface OpenedLocation {
   location: Location
+  /** The drive (an AlipanDrive, or an encrypted location's CryptDrive over one). */
   drive: Drive
   /** The profile whose login this is. */
   profile: string
@@ -31,19 +35,49 @@ export interface OpenedLocation {
 export class LocationResolver {
   private readonly contexts = new Map<string, Context>()
   private readonly requests = new Map<string, Promise<Omit<OpenedLocation, 'location' | 'path'>>>()
-  private readonly drives = new Map<string, Drive>()
+  private readonly drives = new Map<string, AlipanDrive>()
+  private readonly cryptNames = new Map<string, readonly string[]>()
 
-  constructor(private readonly home: Context) {
+  constructor(
+    private readonly home: Context,
+    private readonly options: {
+      /** Said once per thing: a name in an encrypted location that does not decrypt, and the like. */
+      notice?: (message: string) => void
+    } = {},
+  ) {
     this.contexts.set(home.profile.name, home)
+  }
+
+  /**
+   * Is `name` a location (of `profile`, when written `NAME@PROFILE:`)? `alipan`, and the encrypted
+   * locations configured in that profile. A profile that does not exist is left for `open` to
+   * refuse, with its own exit code.
+   */
+  readonly isKnown = (name: string, profile?: string): boolean => {
+    if (name === 'alipan') return true
+    const owner = profile ?? this.home.profile.name
+    let names = this.cryptNames.get(owner)
+    if (!names) {
+      const dir = owner === this.home.profile.name ? this.home.profile.dir : profileExists(this.home.configDir, owner) ? profileDir(this.home.configDir, owner) : undefined
+      if (dir === undefined) return true
+      names = new CryptLocations(dir).names()
+      this.cryptNames.set(owner, names)
+    }
+    return names.includes(name)
+  }
+
+  /** `raw` as a location (`alipan…:`, `NAME:`, `NAME@PROFILE:`), or undefined for a local path (sync and check tell sides apart so). */
+  parse(raw: string): Location | undefined {
+    return parseLocation(raw, this.isKnown)
   }
 
   /** A remote path argument: a location, or a bare path in the command's own drive. */
   openPath(raw: string): Promise<OpenedLocation> {
-    return this.open(remoteLocation(raw))
+    return this.open(remoteLocation(raw, this.isKnown))
   }
 
   async open(location: Location): Promise<OpenedLocation> {
-    if (location.name !== 'alipan') throw new UsageError(`There is no location named ${location.name}.`)
+    if (location.name !== 'alipan') return {...(await this.openEncrypted(location)), location, path: location.path}
     const context = this.contextFor(location.profile)
     const request = `${context.profile.name}\0${location.drive ?? ''}`
     let opened = this.requests.get(request)
@@ -65,6 +99,33 @@ export class LocationResolver {
       })
     }
     return {drive: opened[0].drive, paths: opened.map((o) => o.path)}
+  }
+
+  /**
+   * An encrypted location (`NAME:`, `NAME@PROFILE:`): its settings from that profile's
+   * crypt.json, its files in the location it was added over (opened like any other), and a
+   * CryptDrive over that. Each opens once per command.
+   */
+  private openEncrypted(location: Location): Promise<Omit<OpenedLocation, 'location' | 'path'>> {
+    const owner = location.profile ?? this.home.profile.name
+    const request = `crypt\0${owner}\0${location.name}`
+    let opened = this.requests.get(request)
+    if (!opened) {
+      opened = (async () => {
+        if (location.drive) throw new UsageError(`${locationPrefix(location)} an encrypted location takes no options: its drive was set when it was added.`, {hint: `write ${location.name}:/PATH (see \`alipan crypt list\`)`})
+        const context = this.contextFor(location.profile)
+        const config = new CryptLocations(context.profile.dir).revealed(location.name)
+        if (!config) throw new UsageError(`There is no location named ${location.name}${location.profile ? ` in profile ${location.profile}` : ''}.`, {hint: 'see `alipan crypt list`; add one with `alipan crypt add`'})
+        const where = parseLocation(config.remote, ['alipan']) ?? {name: 'alipan', path: config.remote, prefixed: false}
+        // The files live in a location of the crypt's own profile unless it names another.
+        const inner = await this.open({...where, profile: where.profile ?? (owner === this.home.profile.name ? undefined : owner)})
+        const {openCryptDrive} = await import('./crypt/open.js')
+        const drive = await openCryptDrive(inner.drive, normalizeRemotePath(inner.path), config, {noncesDir: context.transfersDir, notice: this.options.notice})
+        return {drive, profile: inner.profile, driveType: inner.driveType, key: drive.place}
+      })()
+      this.requests.set(request, opened)
+    }
+    return opened
   }
 
   private contextFor(name: string | undefined): Context {
@@ -95,7 +156,7 @@ export class LocationResolver {
       const rootId = wanted === undefined || wanted === configured ? settings['root-folder-id'] : 'root'
       const key = `${profile}\0${driveId}\0${rootId}`
       let drive = this.drives.get(key)
-      if (!drive) this.drives.set(key, (drive = new Drive(await context.authedClient(), driveId, rootId)))
+      if (!drive) this.drives.set(key, (drive = new AlipanDrive(await context.authedClient(), driveId, rootId)))
       return {drive, profile, driveType, key}
     } catch (error) {
       if (!other || !(error instanceof AlipanError)) throw error
@@ -106,7 +167,7 @@ export class LocationResolver {
   }
 }
 
-/** Same drive (drive ids are the service's, so also the same user): the server-side copy and move work. */
+/** Same storage (one Alipan drive, read the same way): the server-side copy and move work. */
 export function sameDrive(a: Drive, b: Drive): boolean {
-  return a.driveId === b.driveId
+  return a.storage === b.storage
 }

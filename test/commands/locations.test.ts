@@ -283,7 +283,7 @@ describe('locations: other drives and profiles', () => {
       [['cp', `${dir}/x.txt`, 'alipan@nobody:/'], 4, /no profile named nobody/, /alipan login --profile nobody/],
       [['ls', 'alipan@idle:/'], 4, /The profile idle is not logged in/, /alipan login --profile idle/],
       [['cp', `${dir}/missing.txt`, 'alipan@work:/'], 3, /Not found: .*missing\.txt/],
-      [['mv', `${dir}/x.txt`, 'alipan,drive=resource:/'], 2, /mv cannot move between drives or logins/, /alipan cp/],
+      [['mv', `${dir}/x.txt`, 'alipan,drive=resource:/'], 2, /mv cannot move between drives, logins or encrypted locations/, /alipan cp/],
       [['rm', '-f', `${dir}/x.txt`, 'alipan@work:/y'], 2, /rm takes paths of one location at a time/],
       [['sync', './here', './there'], 2, /Neither SOURCE nor DEST is remote/],
       [['sync', `alipan:${dir}`, 'alipan@work:/m', '--backup-dir', `alipan:${dir}-old`], 2, /--backup-dir must be on the destination side/],

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict'
 import {execFileSync, spawn} from 'node:child_process'
-import {copyFileSync, mkdtempSync, readdirSync, rmSync} from 'node:fs'
+import {copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
@@ -33,9 +33,9 @@ describe('standalone executable (linux-x64)', {skip: supported ? false : 'the si
   })
 
   /** The executable alone: its folder as cwd, a bare environment (no PATH, so no node to fall back on). */
-  const run = (args: string[], input = ''): Promise<{status: number | null; stdout: string; stderr: string}> =>
+  const run = (args: string[], input = '', extra: Record<string, string> = {}): Promise<{status: number | null; stdout: string; stderr: string}> =>
     new Promise((resolve, reject) => {
-      const env = {HOME: dir, XDG_CACHE_HOME: join(dir, 'cache'), ALIPAN_CONFIG_DIR: join(dir, 'config'), ALIPAN_API_URL: f.env.ALIPAN_API_URL, ALIPAN_ONLINE_API_URL: f.env.ALIPAN_ONLINE_API_URL, ALIPAN_CLIENT_ID: f.emu.app.client_id, ALIPAN_CLIENT_SECRET: f.emu.app.client_secret}
+      const env = {HOME: dir, XDG_CACHE_HOME: join(dir, 'cache'), ALIPAN_CONFIG_DIR: join(dir, 'config'), ALIPAN_API_URL: f.env.ALIPAN_API_URL, ALIPAN_ONLINE_API_URL: f.env.ALIPAN_ONLINE_API_URL, ALIPAN_CLIENT_ID: f.emu.app.client_id, ALIPAN_CLIENT_SECRET: f.emu.app.client_secret, ...extra}
       const child = spawn(exe, args, {cwd: dir, env, stdio: ['pipe', 'pipe', 'pipe']})
       let stdout = ''
       let stderr = ''
@@ -64,5 +64,20 @@ describe('standalone executable (linux-x64)', {skip: supported ? false : 'the si
     const help = await run(['get', '--help'])
     assert.equal(help.status, 0)
     assert.match(help.stdout, /--on-conflict/)
+  })
+
+  it('encrypts and decrypts with the wasm build of libsodium (the native addon cannot load from inside it)', async () => {
+    const added = await run(['crypt', 'add', 'vault', '--remote', 'alipan:/sea-vault'], '', {ALIPAN_CRYPT_PASSWORD: 'standalone'})
+    assert.equal(added.status, 0, added.stderr)
+    const data = Buffer.alloc(6 * 1024 * 1024 + 17, 'standalone ')
+    writeFileSync(join(dir, 'data.bin'), data)
+    const put = await run(['put', 'data.bin', 'vault:/'], '', {DEBUG: 'alipan:crypt'})
+    assert.equal(put.status, 0, put.stderr)
+    assert.match(put.stderr, /sodium-native unavailable .*using libsodium-wrappers/)
+    assert.equal(f.emu.fs().list('/sea-vault').length, 1)
+    assert.ok(!f.emu.fs().list('/sea-vault').some((e) => String(e.name).includes('data')), 'the name is encrypted')
+    const get = await run(['get', 'vault:/data.bin', 'back.bin'])
+    assert.equal(get.status, 0, get.stderr)
+    assert.ok(readFileSync(join(dir, 'back.bin')).equals(data))
   })
 })

@@ -58,6 +58,8 @@ describe('start-up: what a command loads', () => {
     'proxy-from-env': 'proxy-from-env',
     conf: 'conf',
     ignore: 'ignore',
+    'libsodium-wrappers': 'libsodium-wrappers',
+    base32768: 'base32768',
   }
 
   it('each lazy library lives only in its own file of dist/vendor/, never in the bundle that always loads', () => {
@@ -86,6 +88,22 @@ describe('start-up: what a command loads', () => {
         assert.ok(!run.files.some((file) => file.includes('node_modules')), 'nothing from node_modules')
       }
     }
+  })
+
+  it('the crypt libraries load only for an encrypted location: ls of the drive does not touch them, ls of the location does', async () => {
+    const added = await f.spawn(['crypt', 'add', 'vault', '--remote', 'alipan:/vault', '--filename-encoding', 'base32768'], {env: {ALIPAN_CRYPT_PASSWORD: 'pw'}})
+    assert.equal(added.status, 0, added.stderr)
+    const plain = await loaded(['ls', '/'])
+    assert.equal(plain.status, 0, plain.stderr)
+    assert.ok(!plain.vendor.includes('libsodium-wrappers') && !plain.vendor.includes('base32768'), plain.vendor.join(', '))
+    assert.ok(!plain.files.some((file) => file.includes('sodium-native')))
+    const put = await f.spawn(['mkdir', 'vault:/x'])
+    assert.equal(put.status, 0, put.stderr)
+    const encrypted = await loaded(['ls', 'vault:/'])
+    assert.equal(encrypted.status, 0, encrypted.stderr)
+    assert.ok(encrypted.vendor.includes('base32768'), 'this location writes its names in base32768')
+    // Data blocks: the native addon where it loads (an optional dependency), else the wasm build.
+    assert.ok(encrypted.files.some((file) => file.includes('sodium-native')) || encrypted.vendor.includes('libsodium-wrappers'), encrypted.files.filter((x) => /sodium/.test(x)).join(', '))
   })
 
   it('a path that needs a library loads it: link --qr draws with qrcode-terminal, config set writes with conf', async () => {

@@ -3,7 +3,7 @@
  * real pseudo-terminal (python3's pty module).
  */
 import assert from 'node:assert/strict'
-import {writeFileSync} from 'node:fs'
+import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {after, before, beforeEach, describe, it} from 'node:test'
 
@@ -40,6 +40,27 @@ describe('on a terminal (pty)', () => {
     const r = await runInPty(['login', '--online'], f.env, [{expect: 'Show a new one\\?', send: `n${KEY.enter}`}])
     clearInterval(expire)
     assert.equal(r.status, 4, r.output)
+  })
+
+  it('crypt add asks for the password twice (again when they differ) and for an optional salt; nothing echoes', async () => {
+    const r = await runInPty(['crypt', 'add', 'ttyvault', '--remote', 'alipan:/ttyvault'], f.env, [
+      {expect: 'Password:', send: `first try${KEY.enter}`},
+      {expect: 'The same again:', send: `typo${KEY.enter}`},
+      {expect: 'They differ', send: ''},
+      {expect: 'Password:', send: `tty secret${KEY.enter}`},
+      {expect: 'The same again:', send: `tty secret${KEY.enter}`},
+      {expect: 'Second password, for the salt', send: KEY.enter},
+    ])
+    assert.equal(r.status, 0, r.output)
+    assert.doesNotMatch(r.output, /tty secret|first try/)
+    const stored = JSON.parse(readFileSync(join(f.configDir, 'crypt.json'), 'utf8')).locations.ttyvault
+    assert.equal(stored.password2, undefined, 'no salt password: rclone\'s built-in salt')
+    // The same password from the environment gives the same keys: a file put one way reads the other.
+    await f.cli(['crypt', 'add', 'envvault', '--remote', 'alipan:/ttyvault'], {env: {ALIPAN_CRYPT_PASSWORD: 'tty secret'}})
+    await f.login()
+    writeFileSync(join(f.workDir, 'tty.txt'), 'typed password')
+    assert.equal((await f.cli(['put', join(f.workDir, 'tty.txt'), 'ttyvault:/'])).exitCode, 0)
+    assert.equal((await f.spawn(['get', 'envvault:/tty.txt', '-'])).stdout, 'typed password')
   })
 
   it('put asks about a clash on a terminal; "Overwrite" replaces the file', async () => {

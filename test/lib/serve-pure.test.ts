@@ -15,7 +15,7 @@ import {DeadPropertyStore, MAX_VALUE_BYTES} from '../../src/lib/serve/dead-props
 import {DavError, statusFor} from '../../src/lib/serve/errors.js'
 import {announcedLength, parseDepth, parseOcChecksum, parseOcMtime, parseOverwrite, parseRange, parseTimeout} from '../../src/lib/serve/headers.js'
 import {evaluateIf, parseIfHeader, submittedTokens} from '../../src/lib/serve/if-header.js'
-import {LinkCache} from '../../src/lib/serve/link-cache.js'
+import {LinkCache} from '../../src/lib/transfer/link-cache.js'
 import {ListingCache} from '../../src/lib/serve/listing-cache.js'
 import {LockManager} from '../../src/lib/serve/locks.js'
 import {hrefOf, servedPathOf} from '../../src/lib/serve/paths.js'

@@ -144,7 +144,7 @@ describe('serve webdav (lib, over the emulator)', () => {
       f.emu.fs().put('/movies/signed.txt', 'signed bytes')
       const entry = (await s.server.dav.cache.stat('/movies/signed.txt'))!
       const url = `${entry.item!.url}&x-oss-additional-headers=referer`
-      assert.equal(await s.backend.link({...entry, item: {...entry.item!, url}}), undefined)
+      assert.equal(await s.backend.link!({...entry, item: {...entry.item!, url}}), undefined)
     })
   })
 

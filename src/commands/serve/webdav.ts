@@ -2,6 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {FileCommand} from '../../cli/file-command.js'
 import {bandwidthLimit} from '../../cli/transfer-flags.js'
+import {locationPrefix} from '../../lib/drive/location.js'
 import type {RemovalMethod} from '../../lib/manage/remove.js'
 import {DEFAULT_ADDR, DEFAULT_DIR_CACHE, planServe, startServe} from '../../lib/serve/start.js'
 import type {LivpFormat} from '../../lib/transfer/download.js'
@@ -16,7 +17,7 @@ export interface ServeResult {
 
 export default class Webdav extends FileCommand {
   static override args = {
-    remote: Args.string({description: 'Remote folder to serve (/ = the whole drive).', default: '/'}),
+    remote: Args.string({description: 'Remote folder to serve (/ = the whole drive); a location too (alipan@PROFILE:/PATH, NAME:/PATH for an encrypted location).', default: '/'}),
   }
 
   static override description = `Players, file managers and other tools see REMOTE as a WebDAV share (RFC 4918 class 1 and 2) until Ctrl-C or SIGTERM. A file's GET is answered with a 302 to its signed download URL (cached per file until shortly before it expires), so the bytes flow from Alipan's CDN straight to the device; --proxy streams them through this server instead (Range requests give 206). PUT streams into the upload engine (no temp file when the length is known); an existing file is replaced only once the new one is complete. DELETE goes to the recycle bin (the removal-method setting). Listings are reused for --dir-cache-time.
@@ -48,8 +49,11 @@ Listens on 127.0.0.1 by default. Any other address needs --user with a password 
 
   async run(): Promise<ServeResult | undefined> {
     const {args, flags} = await this.parse(Webdav)
+    const resolver = this.locations(flags)
+    // REMOTE may name another location (an encrypted one, another drive or login): read before anything opens.
+    const location = resolver.parse(args.remote) ?? {name: 'alipan', path: args.remote, prefixed: false}
     const plan = planServe({
-      remote: args.remote,
+      remote: location.path,
       addr: flags.addr,
       user: flags.user,
       pass: flags.pass,
@@ -61,7 +65,7 @@ Listens on 127.0.0.1 by default. Any other address needs --user with a password 
       proxy: flags.proxy,
       refuseFinderFiles: flags['refuse-finder-files'],
     })
-    const drive = await this.openDrive(flags)
+    const {drive} = await resolver.open(location)
     const settings = await this.driveContext(flags).settings()
     const server = await startServe(
       drive,
@@ -75,9 +79,10 @@ Listens on 127.0.0.1 by default. Any other address needs --user with a password 
       },
       {log: flags.quiet ? undefined : (line) => process.stderr.write(`${line}\n`), signal: this.signal},
     )
-    const result: ServeResult = {url: server.url, remote: plan.remote, proxy: plan.proxy, read_only: plan.readOnly}
+    const own = location.name === 'alipan' && !location.profile && !location.drive
+    const result: ServeResult = {url: server.url, remote: own ? plan.remote : `${locationPrefix(location)}${plan.remote}`, proxy: plan.proxy || !drive.link, read_only: plan.readOnly}
     if (this.jsonEnabled()) this.logJson(result)
-    else this.log(`Serving alipan:${plan.remote} at ${server.url}${plan.proxy ? ' (proxying file bytes)' : ''}${plan.readOnly ? ' (read-only)' : ''}; Ctrl-C to stop`)
+    else this.log(`Serving ${own ? 'alipan:' : locationPrefix(location)}${plan.remote} at ${server.url}${result.proxy ? ' (proxying file bytes)' : ''}${plan.readOnly ? ' (read-only)' : ''}; Ctrl-C to stop`)
     await server.closed
     // The result went out when the server started; nothing more on stdout.
     return undefined

@@ -1,7 +1,7 @@
 import {createHash} from 'node:crypto'
 import type {Transform} from 'node:stream'
 
-import {type DecryptOptions, Encryptor, decryptIterable, decryptStream, encryptIterable, encryptStream} from './data.js'
+import {type ChunkSource, type DecryptOptions, Decryptor, Encryptor, decryptIterable, decryptStream, encryptIterable, encryptStream} from './data.js'
 import type {NameEncoding} from './encodings.js'
 import {NotEncryptedError, TruncatedError} from './errors.js'
 import {FILE_MAGIC, HEADER_SIZE, decryptedSizeOrReason, encryptedSize} from './format.js'
@@ -30,11 +30,14 @@ export class Crypt {
   readonly names: NameCipher
   readonly #dataKey: Buffer
   readonly #box: Secretbox
+  /** Tells ciphers apart (same keys and name options: same value) without showing anything of the keys. */
+  readonly id: string
 
-  private constructor(names: NameCipher, dataKey: Buffer, box: Secretbox) {
+  private constructor(names: NameCipher, dataKey: Buffer, box: Secretbox, id: string) {
     this.names = names
     this.#dataKey = dataKey
     this.#box = box
+    this.id = id
   }
 
   static async create(options: CryptOptions): Promise<Crypt> {
@@ -45,7 +48,13 @@ export class Crypt {
       encryptDirectories: options.directoryNameEncryption ?? true,
       suffix: options.suffix,
     })
-    return new Crypt(names, keys.dataKey, box)
+    // A one-way digest of everything that decides the stored bytes and names.
+    const id = createHash('sha256')
+      .update(Buffer.concat([keys.dataKey, keys.nameKey, keys.nameTweak]))
+      .update(JSON.stringify([names.mode, names.encoding, names.encryptDirectories, names.suffix]))
+      .digest('hex')
+      .slice(0, 16)
+    return new Crypt(names, keys.dataKey, box, id)
   }
 
   static fromRcloneConfig(config: CryptRemoteConfig, backend?: SecretboxBackend): Promise<Crypt> {
@@ -73,6 +82,16 @@ export class Crypt {
   /** Encrypted file (or, with `range`, whole blocks of one) → plain bytes, as a Transform. */
   decryptStream(options?: DecryptOptions): Transform {
     return decryptStream(this.#box, this.#dataKey, options)
+  }
+
+  /** The push-style encryptor (`firstBlock`: seal one range of a file's ciphertext, without its header). */
+  encryptor(nonce: Uint8Array, options: {firstBlock?: number; output?: ChunkSource} = {}): Encryptor {
+    return new Encryptor(this.#box, this.#dataKey, nonce, options.output, options.firstBlock)
+  }
+
+  /** The push-style decryptor (a download decodes with it in place, transfer/codec.ts). */
+  decryptor(options?: DecryptOptions): Decryptor {
+    return new Decryptor(this.#box, this.#dataKey, options)
   }
 
   encrypt(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, nonce?: Uint8Array): AsyncGenerator<Buffer> {

@@ -39,8 +39,17 @@ export class Encryptor {
     nonce: Uint8Array = randomBytes(NONCE_SIZE),
     /** Buffers of at least BLOCK_SIZE bytes for the sealed blocks. */
     private readonly output?: ChunkSource,
+    /**
+     * Seal from block `firstBlock` on, without the header: the plain bytes pushed start there (an
+     * upload re-creating one range of a file's ciphertext, encrypted-source.ts).
+     */
+    firstBlock?: number,
   ) {
     this.nonce = Buffer.from(fileHeader(nonce).subarray(FILE_MAGIC.length))
+    if (firstBlock !== undefined) {
+      this.nonce = nonceForBlock(this.nonce, firstBlock)
+      this.headerSent = true
+    }
   }
 
   /** The ciphertext this chunk completes: the header first time, then whole sealed blocks. */

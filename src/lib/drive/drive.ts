@@ -1,22 +1,36 @@
-import {ApiError, isNotFound} from '../api/api-error.js'
-import type {ApiClient} from '../api/client.js'
-import {createFolder, getFile, getFileByPath, listFiles} from '../api/files.js'
-import type {FileItem, FileType, OrderBy, OrderDirection} from '../api/wire.js'
-import {ConflictError, NotFoundError, UsageError, throwIfAborted} from '../errors.js'
-import {joinRemotePath, normalizeRemotePath, parentAndName, splitRemotePath} from './remote-path.js'
+import type {Writable} from 'node:stream'
 
-/** A file or folder at a path of the drive, with what callers need from the wire object. */
+import type {ApiClient} from '../api/client.js'
+import type {CheckNameMode, FileItem, FileType, OrderBy, OrderDirection} from '../api/wire.js'
+import type {TaskEvents} from '../manage/async-task.js'
+import type {BandwidthLimiter} from '../transfer/bandwidth.js'
+import type {DownloadOptions, DownloadResult} from '../transfer/download.js'
+import type {ByteSource} from '../transfer/byte-source.js'
+import type {ByteRange, RangeRead} from '../transfer/range-read.js'
+import type {ResumeStore} from '../transfer/resume-state.js'
+import type {Semaphore} from '../transfer/semaphore.js'
+import type {TransferProgress} from '../transfer/upload.js'
+import {joinRemotePath} from './remote-path.js'
+
+/** A file or folder at a path of a drive, with what callers need from the wire object. */
 export interface RemoteEntry {
-  /** Absolute path under the configured root, e.g. `/backups/db.tar`. */
+  /** Absolute path under the drive's root, e.g. `/backups/db.tar`. */
   path: string
   name: string
   type: FileType
   size: number
   file_id: string
   parent_file_id: string
+  /**
+   * The SHA-1 the service lists (uppercase hex) of the bytes it stores. For a drive whose stored
+   * bytes are not the file's (an encrypted one), compare it through `Drive.localHash`.
+   */
   content_hash?: string
   created_at?: string
   updated_at?: string
+  /** A live photo (`.livp`): a package the service serves as one of its streams. Unset: judged by the name. */
+  livePhoto?: boolean
+  /** The wire object as the service stores it (for a drive that maps names or sizes, the stored ones). */
   item?: FileItem
 }
 
@@ -25,183 +39,164 @@ export interface ListOrder {
   direction?: OrderDirection
 }
 
-/** The documented max page is 100, but 200 works in practice (§4.2); fall back if refused. */
-const PAGE_SIZE = 200
-const FALLBACK_PAGE_SIZE = 100
+/**
+ * What a drive can do beyond what every drive does (rclone's `Features`). A command that needs
+ * one of these asks for the capability, never for the kind of drive.
+ */
+export interface DriveFeatures {
+  /** Rapid ("instant") upload by SHA-1 and proof code: the service may already hold the bytes. */
+  rapidUpload: boolean
+  /**
+   * `content_hash` is the SHA-1 of the file's own bytes: it can be printed (sha1sum), grouped by
+   * (dedupe --by-hash) and compared across drives without reading anything.
+   */
+  contentHash: boolean
+  /** Entries named `.livp` are live-photo packages, served as one of their streams. */
+  livePhotos: boolean
+}
+
+/** Alipan's own endpoints over a drive's ids: what only a drive storing Alipan's own names and bytes offers (search, links, video, rapid copies between drives). */
+export interface AlipanApi {
+  client: ApiClient
+  driveId: string
+}
+
+/** Where an entry ended up after a move, copy or rename: its id and its (final) name. */
+export interface Placed {
+  fileId: string
+  name: string
+}
+
+/** What an upload reads. */
+export type UploadSource =
+  /** A local file (its time becomes the remote file's `local_modified_at`). */
+  | {kind: 'file'; path: string; size: number; mtimeMs: number}
+  /** Any byte range of known content, as often as needed (retries, resume): see transfer/byte-source.ts. */
+  | {kind: 'bytes'; source: ByteSource; mtimeMs?: number}
+  /** A body of known length read once, front to back (a WebDAV PUT): nothing is spooled. */
+  | {kind: 'stream'; body: AsyncIterable<unknown> | Iterable<unknown>; size: number; mtimeMs?: number}
+  /** A body of unknown length read once (standard input without rapid upload). */
+  | {kind: 'unsized'; body: AsyncIterable<unknown>}
+
+export interface UploadRequest {
+  checkNameMode: CheckNameMode
+  /**
+   * Ids of the entries known to hold the name before this upload (an overwrite's old file; [] when
+   * it was free): after a lost answer, they are never taken for the file this upload made.
+   */
+  occupants: readonly string[]
+  /** Try rapid upload first (where the drive has it). */
+  rapid: boolean
+  /** The source's SHA-1 when the caller has just read it: a rapid attempt then skips its own read. */
+  knownSha1?: string
+  partSize?: number
+  internalUpload?: boolean
+  resume?: ResumeStore
+  bandwidth?: BandwidthLimiter
+  signal?: AbortSignal
+  onProgress?: (progress: TransferProgress) => void
+}
+
+export type DriveUploadOutcome =
+  | {status: 'uploaded'; entry: RemoteEntry; rapid: boolean; bytesSent: number; resumedParts: number}
+  /** `check_name_mode: refuse` met an entry of that name: nothing was uploaded. */
+  | {status: 'exists'; fileId: string}
+
+/** A download's options, as any drive takes them (the drive knows its own login and ids; `decode` is how a drive that wraps it reads what it stored). */
+export type DriveDownloadOptions = Omit<DownloadOptions, 'client' | 'driveId' | 'noListUrl'>
+
+export interface RangeOptions {
+  /** The per-user connection limit, shared with the command's other readers. */
+  slots?: Semaphore
+  bandwidth?: BandwidthLimiter
+  signal?: AbortSignal
+  /** A live photo's stream to read (the `livp-format` setting). */
+  livp?: 'jpeg' | 'mov'
+}
+
+export type RemovalMethod = 'trash' | 'delete'
+
+export interface HashOptions {
+  signal?: AbortSignal
+  onBytes?: (n: number) => void
+}
 
 /**
- * The drive, shaped like rclone's Fs: path-addressed operations over an id-addressed API, with a
- * path→entry cache (repeated path lookups trigger the service's risk control, §4.6).
+ * A drive, shaped like rclone's Fs: path-addressed lookups over an id-addressed service, changes
+ * by entry, and file bodies in and out. Every engine (put, get, sync, check, the manage commands)
+ * and the WebDAV server work through this and nothing else, so a drive that wraps a drive (an
+ * encrypted location) works everywhere unchanged. Paths are absolute under the drive's root.
  */
-export class Drive {
-  private readonly cache = new Map<string, RemoteEntry>()
-  private rootPath?: Promise<string>
-  private pageSize = PAGE_SIZE
-
-  constructor(
-    readonly client: ApiClient,
-    readonly driveId: string,
-    /** Remote paths resolve under this folder id (`root` = the drive root). */
-    readonly rootId: string = 'root',
-  ) {}
-
-  get signal(): AbortSignal | undefined {
-    return this.client.signal
-  }
+export interface Drive {
+  /**
+   * Same value: the same ids, names and stored bytes, so an entry of one can be moved or copied
+   * server-side into the other (same Alipan drive, and the same encryption if any).
+   */
+  readonly storage: string
+  /** Same value: the same path space (storage and root), so two paths of them can overlap. */
+  readonly place: string
+  readonly features: DriveFeatures
+  /** Alipan's own endpoints over this drive's ids; absent on a drive that maps names or bytes. */
+  readonly api?: AlipanApi
+  readonly signal?: AbortSignal
 
   /** The entry at `path`; NotFoundError (exit 3) naming the path when there is none. */
-  async stat(path: string): Promise<RemoteEntry> {
-    const entry = await this.tryStat(path)
-    if (!entry) throw new NotFoundError(`Not found: ${normalizeRemotePath(path)}`, {code: 'NotFound', hint: 'check the path with `alipan ls`'})
-    return entry
-  }
-
-  async tryStat(path: string): Promise<RemoteEntry | undefined> {
-    const normalized = normalizeRemotePath(path)
-    const cached = this.cache.get(normalized)
-    if (cached) return cached
-    if (normalized === '/') return this.root()
-    try {
-      const item = await getFileByPath(this.client, this.driveId, (await this.absolutePrefix()) + normalized)
-      return this.remember(entryFromItem(item, parentAndName(normalized)[0]))
-    } catch (error) {
-      if (isNotFound(error)) return undefined
-      throw error
-    }
-  }
-
-  /** The configured root folder as an entry. */
-  private async root(): Promise<RemoteEntry> {
-    let entry: RemoteEntry
-    if (this.rootId === 'root') {
-      entry = {path: '/', name: '', type: 'folder', size: 0, file_id: 'root', parent_file_id: ''}
-    } else {
-      const item = await this.getRootItem()
-      entry = {...entryFromItem(item, '/'), path: '/', name: ''}
-    }
-    return this.remember(entry)
-  }
-
-  private async getRootItem(): Promise<FileItem> {
-    try {
-      const item = await getFile(this.client, this.driveId, this.rootId)
-      if (item.type !== 'folder') throw new UsageError(`The root folder id ${this.rootId} is a file, not a folder.`, {hint: 'check --root-folder-id / `alipan config get root-folder-id`'})
-      return item
-    } catch (error) {
-      if (isNotFound(error)) throw new NotFoundError(`The root folder id ${this.rootId} does not exist in this drive.`, {hint: 'check --root-folder-id / `alipan config get root-folder-id`'})
-      throw error
-    }
-  }
-
-  /**
-   * get_by_path takes paths from the drive root (§4.6). Under another root folder, find that
-   * folder's own path once by walking up its parents.
-   */
-  private absolutePrefix(): Promise<string> {
-    this.rootPath ??= (async () => {
-      if (this.rootId === 'root') return ''
-      const names: string[] = []
-      let item = await this.getRootItem()
-      for (let depth = 0; depth < 256; depth++) {
-        names.unshift(item.name)
-        if (!item.parent_file_id || item.parent_file_id === 'root') return `/${names.join('/')}`
-        item = await getFile(this.client, this.driveId, item.parent_file_id)
-      }
-      throw new UsageError('The root folder is nested too deeply.')
-    })()
-    return this.rootPath
-  }
-
-  /** Pages of a folder's children, through `next_marker` to the end; a failed page throws. */
-  async *pages(folder: RemoteEntry, order: ListOrder = {}): AsyncGenerator<RemoteEntry[]> {
-    let marker = ''
-    for (;;) {
-      throwIfAborted(this.signal)
-      const response = await this.listPage(folder.file_id, marker, order)
-      const entries = (response.items ?? []).map((item) => this.remember(entryFromItem(item, folder.path)))
-      yield entries
-      marker = response.next_marker ?? ''
-      if (!marker) return
-    }
-  }
-
-  private async listPage(parentId: string, marker: string, order: ListOrder) {
-    const request = {
-      drive_id: this.driveId,
-      parent_file_id: parentId,
-      limit: this.pageSize,
-      order_by: order.orderBy ?? 'name',
-      order_direction: order.direction ?? 'ASC',
-      ...(marker ? {marker} : {}),
-    }
-    try {
-      return await listFiles(this.client, request)
-    } catch (error) {
-      if (this.pageSize !== FALLBACK_PAGE_SIZE && error instanceof ApiError && /Limit/i.test(error.apiCode)) {
-        this.pageSize = FALLBACK_PAGE_SIZE
-        return listFiles(this.client, {...request, limit: FALLBACK_PAGE_SIZE})
-      }
-      throw error
-    }
-  }
-
+  stat(path: string): Promise<RemoteEntry>
+  tryStat(path: string): Promise<RemoteEntry | undefined>
+  /** Pages of a folder's children, through to the end; a failed page throws. */
+  pages(folder: RemoteEntry, order?: ListOrder): AsyncGenerator<RemoteEntry[]>
   /** All children of a folder (by path or entry). */
-  async list(target: string | RemoteEntry, order?: ListOrder): Promise<RemoteEntry[]> {
-    const folder = typeof target === 'string' ? await this.stat(target) : target
-    if (folder.type !== 'folder') throw new UsageError(`Not a folder: ${folder.path}`)
-    const all: RemoteEntry[] = []
-    for await (const page of this.pages(folder, order)) all.push(...page)
-    return all
-  }
+  list(target: string | RemoteEntry, order?: ListOrder): Promise<RemoteEntry[]>
+  /** `mkdir -p`: every missing folder on the way; safe to run concurrently and twice. */
+  mkdirp(path: string): Promise<RemoteEntry>
+  /**
+   * One folder; `created: false` when a folder of that name was already there. `resent`: the
+   * first attempt's answer was lost, so an existing folder may be the one it made.
+   */
+  createFolderIn(parent: RemoteEntry, name: string): Promise<{entry: RemoteEntry; created: boolean; resent: boolean}>
+  /** Drop a path and everything under it from the lookup cache (after remove, move, rename). */
+  forget(path: string): void
+  /** Forget every remembered path (a long-running server keeps its own, expiring cache). */
+  forgetAll(): void
+  /** The same drive with `folder` as its root: no path of it can name anything outside. */
+  at(folder: RemoteEntry): Drive
+  /** The id of the folder holding `fileId` (undefined at the top of the drive). */
+  parentIdOf(fileId: string): Promise<string | undefined>
+
+  /** To the recycle bin or deleted; a folder goes as one call, whatever it holds. */
+  remove(entry: RemoteEntry, method: RemovalMethod, options?: {signal?: AbortSignal; events?: TaskEvents}): Promise<void>
+  /** A new name in the same folder (`refuse`: a taken name is a ConflictError). */
+  rename(entry: RemoteEntry, name: string, mode: CheckNameMode): Promise<string>
+  /** Into `folder` under `name` (a rename when it is the entry's own folder). */
+  move(entry: RemoteEntry, folder: RemoteEntry, name: string, mode: CheckNameMode, options?: {signal?: AbortSignal; events?: TaskEvents}): Promise<Placed>
+  /**
+   * A server-side copy of an entry of the same storage into `folder` under `name`. `occupant`:
+   * what holds the entry's name in the folder (null = nothing), when the caller already looked.
+   */
+  copy(entry: RemoteEntry, folder: RemoteEntry, name: string, mode: CheckNameMode, occupant: RemoteEntry | null | undefined, options?: {signal?: AbortSignal; events?: TaskEvents}): Promise<Placed>
+
+  /** A new file `name` in `parent`, verified by SHA-1 against what the service stored. */
+  upload(parent: RemoteEntry, name: string, source: UploadSource, request: UploadRequest): Promise<DriveUploadOutcome>
+  /** A file to a local path, landing atomically through `.alipan-part` (download.ts). */
+  download(entry: RemoteEntry, destination: string, options: DriveDownloadOptions): Promise<DownloadResult>
+  /** A file to a stream (standard output). */
+  downloadToStream(entry: RemoteEntry, output: Writable, options: DriveDownloadOptions): Promise<DownloadResult>
+  /** Bytes [start, end) of a file (the whole file without a range), as a stream (serve --proxy, proofs). */
+  openRange(entry: RemoteEntry, range: ByteRange | undefined, options?: RangeOptions): Promise<RangeRead>
+  /**
+   * The local file at `path` as this drive would store it, hashed to compare with `entry`'s
+   * `content_hash` (equal: the same content). For Alipan's plain drive, the file's SHA-1.
+   */
+  localHash(entry: RemoteEntry, path: string, size: number, options?: HashOptions): Promise<string>
 
   /**
-   * `mkdir -p`: every missing folder on the way is created with `check_name_mode: refuse`, which
-   * answers an existing folder's id with `exist: true` (§4.9) — safe to run concurrently and twice.
+   * A URL the bytes of a file can be fetched from by anyone holding it (a 302), cached while it
+   * stays valid; undefined when this file's may not be handed out. Absent on a drive whose bytes
+   * must pass through alipan (an encrypted one).
    */
-  async mkdirp(path: string): Promise<RemoteEntry> {
-    const normalized = normalizeRemotePath(path)
-    const existing = this.cache.get(normalized)
-    if (existing) return assertFolder(existing)
-    let current = await this.root()
-    for (const name of splitRemotePath(normalized)) {
-      const childPath = joinRemotePath(current.path, name)
-      const cached = this.cache.get(childPath)
-      current = cached ? assertFolder(cached) : (await this.createFolderIn(current, name)).entry
-    }
-    return current
-  }
-
-  /**
-   * Create one folder; `created: false` when a folder of that name was already there. `resent`:
-   * the first attempt's answer was lost, so an existing folder may be the one it made.
-   */
-  async createFolderIn(parent: RemoteEntry, name: string): Promise<{entry: RemoteEntry; created: boolean; resent: boolean}> {
-    throwIfAborted(this.signal)
-    const response = await createFolder(this.client, this.driveId, parent.file_id, name)
-    const path = joinRemotePath(parent.path, name)
-    let type: FileType = response.type ?? 'folder'
-    if (response.exist && response.type === undefined) type = (await getFile(this.client, this.driveId, response.file_id)).type
-    const entry = this.remember({path, name, type, size: 0, file_id: response.file_id, parent_file_id: parent.file_id})
-    return {entry: assertFolder(entry), created: !response.exist, resent: response.resent}
-  }
-
-  remember(entry: RemoteEntry): RemoteEntry {
-    this.cache.set(entry.path, entry)
-    return entry
-  }
-
-  /** Forget every remembered path: a long-running server keeps its own cache, one that expires (serve/listing-cache.ts). */
-  forgetAll(): void {
-    this.cache.clear()
-  }
-
-  /** Drop a path and everything under it from the cache (after remove, move, rename). */
-  forget(path: string): void {
-    const normalized = normalizeRemotePath(path)
-    for (const key of this.cache.keys()) {
-      if (key === normalized || key.startsWith(`${normalized}/`)) this.cache.delete(key)
-    }
-  }
+  link?(entry: RemoteEntry, options?: {signal?: AbortSignal; livp?: 'jpeg' | 'mov'}): Promise<string | undefined>
+  /** Bytes used and in all, for the account the drive belongs to. */
+  quota?(signal?: AbortSignal): Promise<{used: number; total: number}>
 }
 
 export function entryFromItem(item: FileItem, parentPath: string): RemoteEntry {
@@ -217,9 +212,4 @@ export function entryFromItem(item: FileItem, parentPath: string): RemoteEntry {
     updated_at: item.updated_at,
     item,
   }
-}
-
-function assertFolder(entry: RemoteEntry): RemoteEntry {
-  if (entry.type !== 'folder') throw new ConflictError(`A file is in the way: ${entry.path} is a file, not a folder.`)
-  return entry
 }

@@ -10,13 +10,14 @@ import {validateProfileName} from '../profiles.js'
  *   alipan,drive=resource:/x           another drive of the command's login (rclone-style options)
  *   alipan@work,drive=backup:/x        both
  *
- * `alipan` is the only scheme today. `NAME:/x` and `NAME@PROFILE:/x` are kept for locations a user
- * configures in a profile later (an encrypted one, say): names have two characters or more, so a
- * Windows drive letter (`C:\x`) is never one. Callers work with the structured Location and hand
- * it to the resolver (`src/lib/locations.ts`), so a new kind of name touches neither.
+ *   vault:/x, vault@work:/x            an encrypted location configured in the profile (`alipan crypt add`)
+ *
+ * Names have two characters or more, so a Windows drive letter (`C:\x`) is never one. Which names
+ * exist besides `alipan` depends on the profile: callers pass what they know (`KnownNames`), and
+ * work with the structured Location, handing it to the resolver (`src/lib/locations.ts`).
  */
 export interface Location {
-  /** The scheme, or later the name of a configured location; `alipan` is the drive itself. */
+  /** `alipan` (the drive itself), or the name of a location configured in a profile. */
   name: string
   /** `@PROFILE`: another profile's login. Undefined: the command's own profile. */
   profile?: string
@@ -31,7 +32,7 @@ export interface Location {
 export type DriveType = 'default' | 'resource' | 'backup'
 export const DRIVE_TYPES: readonly DriveType[] = ['default', 'resource', 'backup']
 
-/** The names a location may have today. Configured locations will join this list. */
+/** The name every profile has; configured locations add theirs (`LocationResolver.isKnown`). */
 export const KNOWN_NAMES: readonly string[] = ['alipan']
 
 /** The connection-string options (`,key=value`) a location takes. */
@@ -49,13 +50,18 @@ const SHAPE = /^([A-Za-z0-9][A-Za-z0-9_-]+)(@[^,:]*)?((?:,[^,:]*)*):(.*)$/s
  * path such as `notes:2026` keeps meaning what it always did, unless it carries a profile or
  * options: then it was meant as one, and an unknown name is a usage error.
  */
-export function parseLocation(raw: string, known: readonly string[] = KNOWN_NAMES): Location | undefined {
+export function parseLocation(raw: string, known: KnownNames = KNOWN_NAMES): Location | undefined {
   const match = SHAPE.exec(raw)
   if (!match) return undefined
   const [, name, at, options, path] = match
-  if (!known.includes(name)) {
+  const isKnown = typeof known === 'function' ? known : (n: string) => known.includes(n)
+  const profile = at === undefined || at === '@' ? undefined : at.slice(1)
+  if (!isKnown(name, profile)) {
     if (at === undefined && options === '') return undefined
-    throw new UsageError(`${quote(raw)}: there is no location named ${name}.`, {hint: `write remote paths as alipan:/PATH, alipan@PROFILE:/PATH or alipan,drive=resource:/PATH (known: ${known.join(', ')})`})
+    const listed = typeof known === 'function' ? '' : ` (known: ${known.join(', ')})`
+    throw new UsageError(`${quote(raw)}: there is no location named ${name}${profile ? ` in profile ${profile}` : ''}.`, {
+      hint: `write remote paths as alipan:/PATH, alipan@PROFILE:/PATH or alipan,drive=resource:/PATH, or NAME:/PATH for an encrypted location (\`alipan crypt list\`)${listed}`,
+    })
   }
   const location: Location = {name, path, prefixed: true}
   if (at !== undefined) {
@@ -67,8 +73,14 @@ export function parseLocation(raw: string, known: readonly string[] = KNOWN_NAME
   return location
 }
 
+/**
+ * The names a location may have: a list, or a test of a name (and the profile written after `@`,
+ * whose own configured locations count for it).
+ */
+export type KnownNames = readonly string[] | ((name: string, profile?: string) => boolean)
+
 /** A remote path argument of a one-location command: a location, or a bare path in the command's own. */
-export function remoteLocation(raw: string, known?: readonly string[]): Location {
+export function remoteLocation(raw: string, known?: KnownNames): Location {
   return parseLocation(raw, known) ?? {name: 'alipan', path: raw, prefixed: false}
 }
 

@@ -7,8 +7,7 @@ import {remotePathArg} from '../drive/remote-path.js'
 import {AlipanError, ConflictError, UsageError, asLocalFsError} from '../errors.js'
 import {makeDir} from '../local-dirs.js'
 import type {BandwidthLimiter} from '../transfer/bandwidth.js'
-import {sha1File} from '../transfer/hashing.js'
-import {DOWNLOAD_SLOTS, type LivpFormat, downloadToFile, downloadToStream, isLivePhoto, legacyPartName, livpLocalName} from '../transfer/download.js'
+import {DOWNLOAD_SLOTS, type LivpFormat, isLivePhoto, legacyPartName, livpLocalName} from '../transfer/download.js'
 import {localPathUnder, safeLocalName} from '../transfer/local-names.js'
 import {Semaphore} from '../transfer/semaphore.js'
 import {remoteMtimeMs} from '../drive/entry-time.js'
@@ -91,13 +90,13 @@ interface Job {
 export async function get(drive: Drive, options: GetOptions): Promise<GetResult[]> {
   const entry = await drive.stat(remotePathArg(options.remote))
   const slots = new Semaphore(DOWNLOAD_SLOTS)
-  const base = {client: drive.client, driveId: drive.driveId, livp: options.livp, signal: options.signal, slots, streams: options.streams, bandwidth: options.bandwidth}
+  const base = {livp: options.livp, signal: options.signal, slots, streams: options.streams, bandwidth: options.bandwidth}
 
   if (options.local === '-') {
     if (entry.type !== 'file') throw new UsageError(`${entry.path} is a folder; only a file can go to standard output.`)
     const output = options.stdout ?? process.stdout
     options.events?.start?.(entry.path, entry.size)
-    const result = await downloadToStream(entry, output, {...base, onProgress: (p) => options.events?.progress?.(entry.path, p)})
+    const result = await drive.downloadToStream(entry, output, {...base, onProgress: (p) => options.events?.progress?.(entry.path, p)})
     options.events?.done?.(entry.path, {size: result.bytes, rapid: false, bytes: result.bytes})
     return [{remote_path: entry.path, path: '-', file_id: entry.file_id, size: result.bytes, content_hash: entry.content_hash ?? null, skipped: false, verified: result.verified, resumed_bytes: 0}]
   }
@@ -116,7 +115,7 @@ export async function get(drive: Drive, options: GetOptions): Promise<GetResult[
     const result: GetResult = {remote_path: job.entry.path, path: job.local, file_id: job.entry.file_id, size: job.entry.size, content_hash: job.entry.content_hash ?? null, skipped: false, verified: false, resumed_bytes: 0, ...(job.clash ? {clash: job.clash} : {})}
     try {
       if (await exists(job.local)) {
-        const skip = await decide(job, options)
+        const skip = await decide(drive, job, options)
         if (skip) {
           options.events?.skip?.(job.entry.path, skip)
           return {...result, skipped: true, reason: skip}
@@ -124,7 +123,7 @@ export async function get(drive: Drive, options: GetOptions): Promise<GetResult[
       }
       await makeDir(dirname(job.local))
       options.events?.start?.(job.entry.path, job.entry.size)
-      const downloaded = await downloadToFile(job.entry, job.local, {...base, adoptLegacyPart: job.adoptLegacyPart, onProgress: (p) => options.events?.progress?.(job.entry.path, p)})
+      const downloaded = await drive.download(job.entry, job.local, {...base, adoptLegacyPart: job.adoptLegacyPart, onProgress: (p) => options.events?.progress?.(job.entry.path, p)})
       options.events?.done?.(job.entry.path, {size: downloaded.bytes, rapid: false, bytes: downloaded.bytes - downloaded.resumedFrom, resumedBytes: downloaded.resumedFrom})
       return {...result, size: downloaded.bytes, verified: downloaded.verified, resumed_bytes: downloaded.resumedFrom}
     } catch (caught) {
@@ -164,7 +163,7 @@ async function folderDestination(entry: RemoteEntry, local: string | undefined):
  */
 async function collect(drive: Drive, folder: RemoteEntry, root: string, jobs: Job[], options: GetOptions): Promise<GetResult[]> {
   const rules = options.landing ?? (await landingRules(root))
-  const landing = {name: (name: string, type: 'file' | 'folder') => landingName(name, type, options.livp, rules), rules}
+  const landing = {name: (name: string, type: 'file' | 'folder', livePhoto: boolean) => landingName(name, type, livePhoto ? options.livp : undefined, rules), rules}
   const tree = await walkRemote(drive, folder, {filter: await buildFilter(options.filter ?? {}), landing, signal: options.signal})
   const localOf = (rel: string) => localPathUnder(root, rel.split('/'))
   const mode = options.onClash ?? 'rename'
@@ -235,14 +234,14 @@ export function clashSkipError(count: number): ConflictError {
 }
 
 /** A local file is in the way: skip (saying whether it matches), overwrite, or fail. */
-async function decide(job: Job, options: GetOptions): Promise<'identical' | 'differs' | undefined> {
+async function decide(drive: Drive, job: Job, options: GetOptions): Promise<'identical' | 'differs' | undefined> {
   const choice = options.onConflict === 'ask' ? (options.ask ? await options.ask(job.local, 'skip') : 'fail') : options.onConflict
   if (choice === 'overwrite') return undefined
   if (choice === 'skip') {
     // Size and time first (a file that get or sync wrote has the remote time); SHA-1 only when they cannot tell.
     const info = await stat(job.local)
     const verdict = compareFiles({size: job.entry.size, mtimeMs: remoteMtimeMs(job.entry), sizeUnknown: isLivePhoto(job.entry)}, info, 'default')
-    const same = verdict === 'same' || (verdict === 'hash' && job.entry.content_hash !== undefined && (await sha1File(job.local, info.size, {signal: options.signal})) === job.entry.content_hash)
+    const same = verdict === 'same' || (verdict === 'hash' && job.entry.content_hash !== undefined && (await drive.localHash(job.entry, job.local, info.size, {signal: options.signal})) === job.entry.content_hash)
     return same ? 'identical' : 'differs'
   }
   throw new ConflictError(`${job.local} already exists.`, {hint: 'choose with --on-conflict skip|overwrite'})

@@ -83,7 +83,8 @@ async function nearestFolder(path: string): Promise<string> {
  * Windows where the rules say), a live photo's chosen stream extension, never one of alipan's
  * temporary names. Throws UnsafeNameError for a name it refuses.
  */
-export function landingName(name: string, type: 'file' | 'folder', livp: LivpFormat, rules: Pick<LandingRules, 'windows'>): string {
+export function landingName(name: string, type: 'file' | 'folder', livp: LivpFormat | undefined, rules: Pick<LandingRules, 'windows'>): string {
   const safe = refuseOwnTempName(safeLocalName(name, rules.windows ? 'win32' : 'linux'))
-  return type === 'file' && isLivePhoto({name}) ? refuseOwnTempName(livpLocalName(safe, livp)) : safe
+  // `livp` undefined: the entry is no live photo, whatever its name (an encrypted drive's file).
+  return type === 'file' && livp !== undefined && isLivePhoto({name}) ? refuseOwnTempName(livpLocalName(safe, livp)) : safe
 }

@@ -5,16 +5,14 @@ import {basename, join, resolve} from 'node:path'
 import type {Readable} from 'node:stream'
 import {pipeline} from 'node:stream/promises'
 
-import {trashFile} from '../api/files.js'
 import type {CheckNameMode} from '../api/wire.js'
-import type {Drive, RemoteEntry} from '../drive/drive.js'
+import type {Drive, DriveUploadOutcome, RemoteEntry} from '../drive/drive.js'
 import {endsWithSlash, joinRemotePath, normalizeRemotePath, parentAndName, remotePathArg} from '../drive/remote-path.js'
 import {AlipanError, ConflictError, ExitCode, LocalFsError, UsageError, asLocalFsError, localFsCode} from '../errors.js'
 import {humanSize} from '../output/format.js'
-import {sha1File} from '../transfer/hashing.js'
 import type {BandwidthLimiter} from '../transfer/bandwidth.js'
 import type {ResumeStore} from '../transfer/resume-state.js'
-import {type TransferProgress, type UploadOutcome, uploadFile, uploadStream} from '../transfer/upload.js'
+import type {TransferProgress} from '../transfer/upload.js'
 import {uploadedMtimeMs} from '../drive/entry-time.js'
 import {type CompareMode, compareFiles} from './compare.js'
 import type {ConflictChoice, ConflictResolver, TransferEvents} from './events.js'
@@ -180,7 +178,7 @@ async function putOne(drive: Drive, job: Job, current: RemoteEntry | undefined, 
     let mode: CheckNameMode = 'refuse'
     let replace: RemoteEntry | undefined
     if (current) {
-      const decision = await decide(job, current, options)
+      const decision = await decide(drive, job, current, options)
       if (decision.skip) {
         options.events?.skip?.(label, decision.skip)
         return {...result, file_id: current.file_id, content_hash: current.content_hash ?? null, skipped: true, reason: decision.skip}
@@ -191,29 +189,30 @@ async function putOne(drive: Drive, job: Job, current: RemoteEntry | undefined, 
     const parent = await drive.stat(job.folder)
     options.events?.start?.(label, job.size)
     const onProgress = (p: TransferProgress) => options.events?.progress?.(label, p)
-    const target = {client: drive.client, driveId: drive.driveId, parentId: parent.file_id, name: job.name}
-    let outcome: UploadOutcome = await uploadFile(job.local, job, {...target, checkNameMode: mode, occupants: current ? [current.file_id] : []}, {...options, onProgress})
+    const source = {kind: 'file' as const, path: job.local, size: job.size, mtimeMs: job.mtimeMs}
+    const request = {...options, onProgress}
+    let outcome: DriveUploadOutcome = await drive.upload(parent, job.name, source, {...request, checkNameMode: mode, occupants: current ? [current.file_id] : []})
     if (outcome.status === 'exists') {
       // Someone created the name between our listing and the upload: decide again.
       const now = await drive.stat(remotePath)
-      const decision = await decide(job, now, options)
+      const decision = await decide(drive, job, now, options)
       if (decision.skip) {
         options.events?.skip?.(label, decision.skip)
         return {...result, file_id: now.file_id, content_hash: now.content_hash ?? null, skipped: true, reason: decision.skip}
       }
       replace = decision.mode === 'ignore' ? now : undefined
-      outcome = await uploadFile(job.local, job, {...target, checkNameMode: decision.mode, occupants: [now.file_id]}, {...options, onProgress})
+      outcome = await drive.upload(parent, job.name, source, {...request, checkNameMode: decision.mode, occupants: [now.file_id]})
       if (outcome.status === 'exists') throw new ConflictError(`${remotePath} already exists.`)
     }
     // Overwrite is safe: the old file goes to the recycle bin only now that the new one is complete.
-    if (replace && replace.file_id !== outcome.file.file_id) await trashFile(drive.client, drive.driveId, replace.file_id)
+    if (replace && replace.file_id !== outcome.entry.file_id) await drive.remove(replace, 'trash', {signal: options.signal})
     drive.forget(remotePath)
     const done: PutResult = {
       ...result,
-      remote_path: joinRemotePath(job.folder, outcome.file.name ?? job.name),
-      file_id: outcome.file.file_id,
-      size: Number(outcome.file.size ?? job.size),
-      content_hash: outcome.file.content_hash?.toUpperCase() ?? null,
+      remote_path: outcome.entry.path,
+      file_id: outcome.entry.file_id,
+      size: outcome.entry.size,
+      content_hash: outcome.entry.content_hash ?? null,
       rapid: outcome.rapid,
       bytes_sent: outcome.bytesSent,
     }
@@ -241,7 +240,7 @@ interface Decision {
 }
 
 /** What to do about a name that is taken, per `--on-conflict` (or the user's answer). */
-async function decide(job: Job, current: RemoteEntry, options: PutOptions): Promise<Decision> {
+async function decide(drive: Drive, job: Job, current: RemoteEntry, options: PutOptions): Promise<Decision> {
   const path = joinRemotePath(job.folder, job.name)
   if (current.type === 'folder') throw new ConflictError(`${path} is a folder; refusing to upload a file over it.`)
   const choice = await resolveChoice(path, options)
@@ -250,7 +249,7 @@ async function decide(job: Job, current: RemoteEntry, options: PutOptions): Prom
       // The test sync uses: size and time decide without reading; only when they cannot tell (or
       // with --checksum) is the file hashed. So a re-run backup reads nothing that is unchanged.
       const verdict = compareFiles(job, {size: current.size, mtimeMs: uploadedMtimeMs(current.item)}, options.compare ?? 'default')
-      const same = verdict === 'same' || (verdict === 'hash' && current.content_hash !== undefined && current.content_hash === (await sha1File(job.local, job.size, {signal: options.signal})))
+      const same = verdict === 'same' || (verdict === 'hash' && current.content_hash !== undefined && current.content_hash === (await drive.localHash(current, job.local, job.size, {signal: options.signal})))
       return {mode: 'refuse', skip: same ? 'identical' : 'differs'}
     }
     case 'overwrite':
@@ -277,7 +276,8 @@ async function putStdin(drive: Drive, options: PutOptions): Promise<PutResult> {
   const [folder, name] = parentAndName(remote)
   if (!name) throw new UsageError('For standard input, REMOTE must name the file to create.')
   const stdin = options.stdin ?? process.stdin
-  if (!options.rapid) {
+  // Spooled only for rapid upload, which needs the SHA-1 first: a drive without it streams.
+  if (!options.rapid || !drive.features.rapidUpload) {
     await drive.mkdirp(folder)
     const parent = await drive.stat(folder)
     let mode: CheckNameMode = 'refuse'
@@ -293,14 +293,17 @@ async function putStdin(drive: Drive, options: PutOptions): Promise<PutResult> {
       replace = choice === 'overwrite' ? existing : undefined
     }
     options.events?.start?.(remote, undefined)
-    const outcome = await uploadStream(stdin, {client: drive.client, driveId: drive.driveId, parentId: parent.file_id, name, checkNameMode: mode, occupants: existing ? [existing.file_id] : []}, {
+    const outcome = await drive.upload(parent, name, {kind: 'unsized', body: stdin}, {
       ...options,
+      rapid: false,
+      checkNameMode: mode,
+      occupants: existing ? [existing.file_id] : [],
       onProgress: (p) => options.events?.progress?.(remote, p),
     })
     if (outcome.status === 'exists') throw new ConflictError(`${remote} already exists.`)
-    if (replace) await trashFile(drive.client, drive.driveId, replace.file_id)
-    options.events?.done?.(remote, {size: Number(outcome.file.size ?? outcome.bytesSent), rapid: false, bytes: outcome.bytesSent, resumedParts: 0})
-    return {path: '-', remote_path: joinRemotePath(folder, outcome.file.name), file_id: outcome.file.file_id, size: Number(outcome.file.size ?? outcome.bytesSent), content_hash: outcome.file.content_hash?.toUpperCase() ?? null, rapid: false, skipped: false, bytes_sent: outcome.bytesSent}
+    if (replace) await drive.remove(replace, 'trash', {signal: options.signal})
+    options.events?.done?.(remote, {size: outcome.entry.size, rapid: false, bytes: outcome.bytesSent, resumedParts: 0})
+    return {path: '-', remote_path: outcome.entry.path, file_id: outcome.entry.file_id, size: outcome.entry.size, content_hash: outcome.entry.content_hash ?? null, rapid: false, skipped: false, bytes_sent: outcome.bytesSent}
   }
   await checkSpoolRoom(stdin)
   const dir = await mkdtemp(join(tmpdir(), 'alipan-stdin-')).catch((error: unknown) => {

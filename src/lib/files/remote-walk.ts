@@ -17,7 +17,7 @@ export interface RemoteWalkOptions {
    * `tree.clashes`. Without it (uploads: the remote side is DEST), the keys are the remote names
    * and the older duplicates of a name are `tree.shadowed`.
    */
-  landing?: {name: (name: string, type: 'file' | 'folder') => string; rules: NameRules}
+  landing?: {name: (name: string, type: 'file' | 'folder', livePhoto: boolean) => string; rules: NameRules}
   /**
    * Folders listed at once. Each folder is one listing (pages of 200, §4.2) and the client's pacer
    * keeps to 4 list calls/s (§7.3): a few in flight keep the pacer busy across round trips.
@@ -46,7 +46,7 @@ export async function walkRemote(drive: Drive, root: RemoteEntry, options: Remot
       const named: Array<{entry: RemoteEntry; name: string}> = []
       for (const child of children) {
         try {
-          named.push({entry: child, name: options.landing ? options.landing.name(child.name, child.type) : child.name})
+          named.push({entry: child, name: options.landing ? options.landing.name(child.name, child.type, isLivePhoto(child)) : child.name})
         } catch (error) {
           if (!(error instanceof AlipanError)) throw error
           tree.failed.push({rel: joinRel(folder.rel, child.name), error})

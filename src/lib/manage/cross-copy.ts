@@ -1,8 +1,7 @@
-import {renameFile} from '../api/files.js'
 import type {CheckNameMode} from '../api/wire.js'
-import type {Drive, RemoteEntry} from '../drive/drive.js'
+import type {AlipanApi, Drive, RemoteEntry} from '../drive/drive.js'
 import {joinRemotePath} from '../drive/remote-path.js'
-import {AlipanError, ConflictError, ExitCode} from '../errors.js'
+import {AlipanError, ConflictError, ExitCode, UsageError} from '../errors.js'
 import {isFatal, runPool} from '../files/pool.js'
 import {walkRemote} from '../files/remote-walk.js'
 import {parentRel} from '../files/tree.js'
@@ -51,6 +50,20 @@ export interface AcrossPlaced {
 }
 
 /**
+ * Both drives' own endpoints: a copy between drives goes by rapid upload (the source's SHA-1 and 8
+ * of its bytes), else by streaming the stored bytes, which only works between drives that store
+ * files as they are. A drive that maps names or bytes (an encrypted location) has none.
+ */
+export function acrossApis(from: Drive, to: Drive): {from: AlipanApi; to: AlipanApi} {
+  if (!from.api || !to.api) {
+    throw new UsageError('Copying file by file to or from an encrypted location is not supported (within one, cp copies server-side).', {
+      hint: 'download with `alipan get` (or `sync` down) and upload with `alipan put` (or `sync` up)',
+    })
+  }
+  return {from: from.api, to: to.api}
+}
+
+/**
  * Copy `src` (a file or a whole folder, in drive `from`) into `folder` of drive `to` under `name`.
  * A file: by rapid upload, else streamed (remote-copy.ts). A folder: a fresh folder, filled level
  * by level with its folders and then its files, `transfers` at a time; a file that fails fails
@@ -68,6 +81,7 @@ export async function copyAcross(
   existing: RemoteEntry | undefined,
   options: AcrossOptions & {signal?: AbortSignal},
 ): Promise<AcrossPlaced> {
+  acrossApis(from, to)
   if (src.type === 'file') {
     const checkNameMode: CheckNameMode = mode === 'overwrite' ? 'ignore' : mode === 'rename' ? 'auto_rename' : 'refuse'
     const file = await copyOneFile(from, src, to, folder, name, checkNameMode, existing ? [existing.file_id] : [], options)
@@ -90,7 +104,7 @@ async function copyOneFile(
   const outcome = await copyRemoteFile(
     from,
     entry,
-    {client: to.client, driveId: to.driveId, parentId: folder.file_id, name, checkNameMode, occupants},
+    {client: to.api!.client, driveId: to.api!.driveId, parentId: folder.file_id, name, checkNameMode, occupants},
     {rapid: options.rapid, partSize: options.partSize, bandwidth: options.bandwidth, signal: options.signal},
   )
   const target = joinRemotePath(folder.path, name)
@@ -157,9 +171,9 @@ async function copyFolder(from: Drive, src: RemoteEntry, to: Drive, folder: Remo
   files.sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : 0))
   // Overwrite: the full copy takes the name (beside the old one, which the caller then trashes).
   if (mode === 'overwrite' && !failure && top.name !== name) {
-    const renamed = await renameFile(to.client, to.driveId, top.file_id, name, 'ignore', top.name)
+    const renamed = await to.rename(top, name, 'ignore')
     to.forget(top.path)
-    return {fileId: top.file_id, name: renamed.name ?? name, files, failure}
+    return {fileId: top.file_id, name: renamed, files, failure}
   }
   return {fileId: top.file_id, name: top.name, files, failure}
 }

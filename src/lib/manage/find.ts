@@ -1,10 +1,11 @@
 import {ApiError} from '../api/api-error.js'
 import {batchGetFiles, getFile, searchFiles} from '../api/files.js'
 import type {FileItem, FileType} from '../api/wire.js'
-import {type Drive, type RemoteEntry, entryFromItem} from '../drive/drive.js'
+import {type AlipanApi, type Drive, type RemoteEntry, entryFromItem} from '../drive/drive.js'
 import {joinRemotePath} from '../drive/remote-path.js'
 import {AlipanError, ExitCode, UsageError, throwIfAborted} from '../errors.js'
 import {type LsEntry, toLsEntry} from '../files/ls.js'
+import {runPool} from '../files/pool.js'
 
 export interface FindOptions {
   /** Folder to search under (default `/`). */
@@ -32,15 +33,22 @@ export async function find(drive: Drive, options: FindOptions): Promise<LsEntry[
   const base = await drive.stat(options.path ?? '/')
   if (base.type !== 'folder') throw new UsageError(`Not a folder: ${base.path}`)
   const pattern = options.name ? globToRegExp(options.name) : undefined
+  const found = drive.api ? await search(drive, drive.api, base, pattern, options) : await walk(drive, base, pattern, options)
+  const collator = new Intl.Collator(undefined, {numeric: true})
+  return found.sort((a, b) => collator.compare(a.path, b.path)).map((e) => toLsEntry(e))
+}
+
+/** The service's search, drive-wide, its hits placed in the tree (see `find`). */
+async function search(drive: Drive, api: AlipanApi, base: RemoteEntry, pattern: RegExp | undefined, options: FindOptions): Promise<RemoteEntry[]> {
   const query = buildQuery(options)
-  const places = new Placer(drive, base)
+  const places = new Placer(drive, api, base)
   const found: RemoteEntry[] = []
   let marker = ''
   for (;;) {
     throwIfAborted(options.signal)
     let page
     try {
-      page = await searchFiles(drive.client, {drive_id: drive.driveId, query, limit: PAGE_SIZE, order_by: 'name ASC', ...(marker ? {marker} : {})}, {signal: options.signal})
+      page = await searchFiles(api.client, {drive_id: api.driveId, query, limit: PAGE_SIZE, order_by: 'name ASC', ...(marker ? {marker} : {})}, {signal: options.signal})
     } catch (error) {
       if (error instanceof ApiError && /^InvalidParameter/.test(error.apiCode)) {
         throw new AlipanError(`The service did not accept the search: ${error.message}`, ExitCode.usage, {code: error.apiCode, hint: "e.g. --query \"name match 'report' and type = 'file'\" (at most 5 conditions)"})
@@ -56,8 +64,31 @@ export async function find(drive: Drive, options: FindOptions): Promise<LsEntry[
     marker = page.next_marker ?? ''
     if (!marker) break
   }
-  const collator = new Intl.Collator(undefined, {numeric: true})
-  return found.sort((a, b) => collator.compare(a.path, b.path)).map((e) => toLsEntry(e))
+  return found
+}
+
+/** Folders listed at once by a walk (the pacer keeps to the list rate). */
+const WALK_CONCURRENCY = 4
+
+/**
+ * A drive the search cannot see into (its stored names are not the names: an encrypted location)
+ * is walked instead, one listing per folder under PATH, and names are matched as it lists them.
+ */
+async function walk(drive: Drive, base: RemoteEntry, pattern: RegExp | undefined, options: FindOptions): Promise<RemoteEntry[]> {
+  if (options.query !== undefined) {
+    throw new UsageError('--query needs the service\'s search, which cannot see the names in this location.', {hint: 'use --name GLOB and --type: they are matched while the folders are listed'})
+  }
+  const found: RemoteEntry[] = []
+  let level = [base]
+  while (level.length > 0) {
+    const listings = await runPool(level, WALK_CONCURRENCY, options.signal, (folder) => drive.list(folder))
+    level = []
+    for (const entry of listings.flat()) {
+      if ((!pattern || pattern.test(entry.name)) && (!options.type || entry.type === options.type)) found.push(entry)
+      if (entry.type === 'folder') level.push(entry)
+    }
+  }
+  return found
 }
 
 export function buildQuery(options: Pick<FindOptions, 'name' | 'query' | 'type'>): string {
@@ -146,6 +177,7 @@ class Placer {
 
   constructor(
     private readonly drive: Drive,
+    private readonly api: AlipanApi,
     base: RemoteEntry,
   ) {
     this.paths.set(base.file_id, base.path)
@@ -200,7 +232,7 @@ class Placer {
       const chunk = ids.slice(i, i + BATCH)
       let items: FileItem[]
       try {
-        items = await batchGetFiles(this.drive.client, this.drive.driveId, chunk)
+        items = await batchGetFiles(this.api.client, this.api.driveId, chunk)
       } catch (error) {
         if (!recoverable(error)) throw error
         items = await this.fetchOneByOne(chunk)
@@ -215,7 +247,7 @@ class Placer {
     const items: FileItem[] = []
     for (const id of ids) {
       try {
-        items.push(await getFile(this.drive.client, this.drive.driveId, id))
+        items.push(await getFile(this.api.client, this.api.driveId, id))
       } catch (error) {
         if (!recoverable(error)) throw error
       }

@@ -49,6 +49,8 @@ const TRANSCODING = 'Transcoding in progress, try again in a minute.'
  */
 export async function link(drive: Drive, options: LinkOptions): Promise<LinkResult> {
   const entry = await drive.stat(remotePathArg(options.path))
+  const api = drive.api
+  if (!api) throw new UsageError(`${entry.path} has no direct link: its bytes are stored encrypted, and only alipan can read them.`, {hint: 'download it with `alipan get`, or serve the location with `alipan serve webdav`'})
   if (entry.type === 'folder') throw new UsageError(`${entry.path} is a folder; links are for files.`, {hint: 'link the files inside it, e.g. `alipan find <folder> --name "*" --json`'})
   const requested = Math.min(Math.max(1, Math.round(options.expireSec ?? DEFAULT_EXPIRE_SEC)), MAX_EXPIRE_SEC)
   const common = {file_id: entry.file_id, path: entry.path, requested_expire_sec: requested}
@@ -58,7 +60,7 @@ export async function link(drive: Drive, options: LinkOptions): Promise<LinkResu
     const category = entry.item?.category
     if (category && category !== 'video') throw new UsageError(`${entry.path} is not a video (category: ${category}).`)
     const template = options.video === 'best' ? undefined : options.video
-    const answer = await getVideoPreviewPlayInfo(drive.client, drive.driveId, entry.file_id, {templateId: template, urlExpireSec: requested})
+    const answer = await getVideoPreviewPlayInfo(api.client, api.driveId, entry.file_id, {templateId: template, urlExpireSec: requested})
     const tasks = answer.video_preview_play_info?.live_transcoding_task_list ?? []
     const task = pickTranscode(tasks, template, entry.path)
     const url = task.url!
@@ -74,7 +76,7 @@ export async function link(drive: Drive, options: LinkOptions): Promise<LinkResu
     }
   }
 
-  const answer = await getDownloadUrl(drive.client, drive.driveId, entry.file_id, requested, {signal: options.signal})
+  const answer = await getDownloadUrl(api.client, api.driveId, entry.file_id, requested, {signal: options.signal})
   let url = answer.url
   let stream: LivpFormat | undefined
   const streams = answer.streamsUrl ?? answer.streams_url

@@ -1,7 +1,8 @@
 import {copyFile, getFile, moveFile, renameFile, trashFile} from '../api/files.js'
 import {copyCandidatesBefore, copyLandedCheck} from '../api/write-checks.js'
 import type {CheckNameMode, FileType} from '../api/wire.js'
-import type {Drive, RemoteEntry} from '../drive/drive.js'
+import type {AlipanDrive} from '../drive/alipan-drive.js'
+import type {Drive, Placed, RemoteEntry} from '../drive/drive.js'
 import {endsWithSlash, joinRemotePath, normalizeRemotePath, parentAndName, remotePathArg} from '../drive/remote-path.js'
 import {AlipanError, ConflictError, NotFoundError, UsageError, throwIfAborted} from '../errors.js'
 import type {ConflictChoice, ConflictResolver} from '../files/events.js'
@@ -74,8 +75,8 @@ async function run(drive: Drive, op: Operation, options: MoveCopyOptions): Promi
   for (const source of options.sources) remotePathArg(source, 'source path')
   remotePathArg(options.destination, 'destination path')
   // The Open API moves within a drive only (§4.11); between drives or logins it is a copy.
-  if (op === 'move' && options.sourceDrives?.some((from) => from.driveId !== drive.driveId)) {
-    throw new UsageError('mv cannot move between drives or logins.', {hint: 'copy with `alipan cp`, then remove the source with `alipan rm`'})
+  if (op === 'move' && options.sourceDrives?.some((from) => from.storage !== drive.storage)) {
+    throw new UsageError('mv cannot move between drives, logins or encrypted locations.', {hint: 'copy with `alipan cp` (get and put, for an encrypted location), then remove the source with `alipan rm`'})
   }
   const plan = await planDestination(drive, options)
   const results: MoveCopyResult[] = []
@@ -84,7 +85,7 @@ async function run(drive: Drive, op: Operation, options: MoveCopyOptions): Promi
     throwIfAborted(options.signal)
     const from = options.sourceDrives?.[i] ?? drive
     const source = normalizeRemotePath(raw)
-    const key = `${from.driveId}\0${from.rootId}\0${source}`
+    const key = `${from.place}\0${source}`
     if (seen.has(key)) continue
     seen.add(key)
     try {
@@ -120,7 +121,7 @@ async function planDestination(drive: Drive, options: MoveCopyOptions): Promise<
 async function one(drive: Drive, op: Operation, source: string, plan: Plan, options: MoveCopyOptions, from: Drive): Promise<{result: MoveCopyResult; failure?: AlipanError}> {
   if (source === '/') throw new UsageError(`Cannot ${op} the root folder.`)
   // Another drive (or another user's): the Open API cannot copy there (§4.12); copyAcross can.
-  const across = from.driveId !== drive.driveId
+  const across = from.storage !== drive.storage
   const src = await from.stat(source)
   const {folder} = plan
   const name = plan.name ?? src.name
@@ -152,10 +153,10 @@ async function one(drive: Drive, op: Operation, source: string, plan: Plan, opti
   const checkNameMode: CheckNameMode = mode === 'overwrite' ? 'ignore' : mode === 'rename' ? 'auto_rename' : 'refuse'
   const placed: Placed & Partial<AcrossPlaced> =
     op === 'move'
-      ? await moveOne(drive, src, folder, name, checkNameMode, sameParent, target, options)
+      ? await drive.move(src, folder, name, checkNameMode, options)
       : across
         ? await copyAcross(from, src, drive, folder, name, mode, existing, {...(options.across ?? {rapid: true}), signal: options.signal})
-        : await copyOne(drive, src, folder, name, checkNameMode, name === src.name ? (existing ?? null) : undefined, options)
+        : await drive.copy(src, folder, name, checkNameMode, name === src.name ? (existing ?? null) : undefined, options)
 
   drive.forget(target)
   if (op === 'move') from.forget(source)
@@ -166,9 +167,7 @@ async function one(drive: Drive, op: Operation, source: string, plan: Plan, opti
   }
   // Overwrite is safe: the old entry goes to the recycle bin only now that the new one is in place.
   if (mode === 'overwrite' && existing && existing.file_id !== placed.fileId) {
-    const answer = await trashFile(drive.client, drive.driveId, existing.file_id)
-    await settle(drive.client, answer, `Trashing the old ${existing.path}`, {signal: options.signal, events: options.events})
-    drive.forget(existing.path)
+    await drive.remove(existing, 'trash', {signal: options.signal, events: options.events})
     result.replaced = existing.file_id
   }
   return {result: {...result, destination: joinRemotePath(folder.path, placed.name), file_id: placed.fileId, ...(placed.files ? {files: placed.files} : {})}}
@@ -178,18 +177,15 @@ async function one(drive: Drive, op: Operation, source: string, plan: Plan, opti
 async function isInside(drive: Drive, from: Drive, folder: RemoteEntry, src: RemoteEntry): Promise<boolean> {
   if (from === drive) return folder.path === src.path || folder.path.startsWith(`${src.path}/`)
   // The same drive under another root folder (or through another profile): walk up from `folder`.
-  let id = folder.file_id
+  let id: string | undefined = folder.file_id
   for (let depth = 0; id && id !== 'root' && depth < 256; depth++) {
     if (id === src.file_id) return true
-    id = (await getFile(drive.client, drive.driveId, id)).parent_file_id
+    id = await drive.parentIdOf(id)
   }
   return false
 }
 
-export interface Placed {
-  fileId: string
-  name: string
-}
+export type {Placed} from '../drive/drive.js'
 
 /**
  * Same folder: `update` renames (§4.10). Across folders: `move` (§4.11), which answers
@@ -197,7 +193,7 @@ export interface Placed {
  * documented as "the name to use if a clash exists", so the final name is checked afterwards
  * and fixed with `update` if the service kept the old one.
  */
-export async function moveOne(drive: Drive, src: RemoteEntry, folder: RemoteEntry, name: string, checkNameMode: CheckNameMode, sameParent: boolean, target: string, options: Pick<MoveCopyOptions, 'signal' | 'events'>): Promise<Placed> {
+export async function moveOne(drive: AlipanDrive, src: RemoteEntry, folder: RemoteEntry, name: string, checkNameMode: CheckNameMode, sameParent: boolean, target: string, options: Pick<MoveCopyOptions, 'signal' | 'events'>): Promise<Placed> {
   const {client, driveId} = drive
   if (sameParent) {
     const item = await renameFile(client, driveId, src.file_id, name, checkNameMode, src.name)
@@ -221,7 +217,7 @@ export async function moveOne(drive: Drive, src: RemoteEntry, folder: RemoteEntr
  * name in the folder (null = nothing), when the caller already looked.
  */
 export async function copyOne(
-  drive: Drive,
+  drive: AlipanDrive,
   src: RemoteEntry,
   folder: RemoteEntry,
   name: string,
@@ -250,7 +246,7 @@ export async function copyOne(
  * name is free in the folder (the copy lands under exactly it); else the entries already there
  * that an auto-renamed copy could be mistaken for, listed before the copy is sent.
  */
-async function copyCandidates(drive: Drive, src: RemoteEntry, folder: RemoteEntry, occupant: RemoteEntry | null | undefined): Promise<Set<string> | undefined> {
+async function copyCandidates(drive: AlipanDrive, src: RemoteEntry, folder: RemoteEntry, occupant: RemoteEntry | null | undefined): Promise<Set<string> | undefined> {
   const holder = occupant !== undefined ? occupant : await drive.tryStat(joinRemotePath(folder.path, src.name))
   if (!holder && src.parent_file_id !== folder.file_id) return undefined
   return copyCandidatesBefore(drive.client, drive.driveId, folder.file_id, src)

@@ -1,13 +1,14 @@
 import {isNotFound} from '../api/api-error.js'
 import {deleteFile, trashFile} from '../api/files.js'
 import type {FileType} from '../api/wire.js'
-import type {Drive, RemoteEntry} from '../drive/drive.js'
+import type {AlipanDrive} from '../drive/alipan-drive.js'
+import type {Drive, RemoteEntry, RemovalMethod} from '../drive/drive.js'
 import {normalizeRemotePath, remotePathArg} from '../drive/remote-path.js'
 import {AlipanError, NotFoundError, UsageError, throwIfAborted} from '../errors.js'
 import {isFatal} from '../files/pool.js'
 import {type TaskEvents, settle} from './async-task.js'
 
-export type RemovalMethod = 'trash' | 'delete'
+export type {RemovalMethod} from '../drive/drive.js'
 
 export interface RemoveOptions {
   paths: string[]
@@ -109,7 +110,7 @@ export async function remove(drive: Drive, options: RemoveOptions): Promise<Remo
     const result: RemoveResult = {path, file_id: entry?.file_id ?? null, type: entry?.type ?? null, method, removed: false}
     if (entry) {
       try {
-        await removeEntry(drive, entry, method, options)
+        await drive.remove(entry, method, options)
         result.removed = true
         options.events?.removed?.(result)
       } catch (error) {
@@ -129,10 +130,10 @@ export async function remove(drive: Drive, options: RemoveOptions): Promise<Remo
 }
 
 /**
- * Trash or delete one entry: a folder goes as one call, whatever it holds (the service may answer
- * an async task, which is waited for).
+ * Trash or delete one entry of an Alipan drive (`Drive.remove`): a folder goes as one call,
+ * whatever it holds (the service may answer an async task, which is waited for).
  */
-export async function removeEntry(drive: Drive, entry: RemoteEntry, method: RemovalMethod, options: {signal?: AbortSignal; events?: TaskEvents} = {}): Promise<void> {
+export async function removeEntry(drive: AlipanDrive, entry: RemoteEntry, method: RemovalMethod, options: {signal?: AbortSignal; events?: TaskEvents} = {}): Promise<void> {
   const answer = method === 'delete' ? await deleteFile(drive.client, drive.driveId, entry.file_id) : await trashFile(drive.client, drive.driveId, entry.file_id)
   await settle(drive.client, answer, `${method === 'delete' ? 'Deleting' : 'Trashing'} ${entry.path}`, {signal: options.signal, events: options.events})
   drive.forget(entry.path)

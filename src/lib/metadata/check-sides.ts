@@ -23,8 +23,8 @@ export function isRemoteArgument(argument: string): boolean {
 }
 
 /** Find one side: a missing local or remote path exits 3, naming it. */
-export async function resolveSide(argument: string, driveFor: DriveResolver): Promise<CheckSide> {
-  if (isRemoteArgument(argument)) {
+export async function resolveSide(argument: string, driveFor: DriveResolver, isRemote: (argument: string) => boolean = isRemoteArgument): Promise<CheckSide> {
+  if (isRemote(argument)) {
     const {drive, path} = await driveFor(argument)
     const entry = await drive.stat(normalizeRemotePath(path))
     return {kind: 'remote', argument, drive, entry, type: entry.type, name: entry.name}

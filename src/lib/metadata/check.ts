@@ -7,14 +7,16 @@ import {runPool} from '../files/pool.js'
 import {walkRemote} from '../files/remote-walk.js'
 import {type Tree, type WalkFailure, emptyTree, isWithin} from '../files/tree.js'
 import {type LivpFormat, isLivePhoto} from '../transfer/download.js'
-import {sha1File} from '../transfer/hashing.js'
+import type {Drive} from '../drive/drive.js'
 import {type CheckKind, type CheckLine, type CheckRules, compareTrees, localFilesToHash} from './check-compare.js'
 import {type CheckSide, type DriveResolver, isRemoteArgument, resolveSide} from './check-sides.js'
 
 export interface CheckOptions extends CheckRules {
-  /** A local path or `alipan:/PATH`; at least one side is remote (both remote: the same drive, for now). */
+  /** A local path or a location (`alipan:/PATH`, `vault:/PATH`…); at least one side is remote. */
   source: string
   dest: string
+  /** Which arguments are locations (the command's resolver knows its encrypted locations); default: alipan… only. */
+  isRemote?: (argument: string) => boolean
   filter: FilterRules
   /** `-L`: follow local symlinks, as `sync -L` does. */
   followLinks?: boolean
@@ -31,6 +33,8 @@ export interface CheckEvents extends Pick<TransferEvents, 'start' | 'progress' |
   hashing?(files: number, bytes: number): void
   /** Left out on purpose (a FIFO, a symlink without -L): not compared, not a failure. */
   skipped?(path: string, reason: string): void
+  /** Something to say about the whole comparison (two remote sides with no common hash). */
+  note?(message: string): void
 }
 
 /** The `--json` shape of `check`: the counts and every list (paths relative, `/` separators; folders end in `/`). */
@@ -66,12 +70,13 @@ const HASHING = 4
  * only when its size matches the other side's (with --size-only, never).
  */
 export async function check(driveFor: DriveResolver, options: CheckOptions): Promise<CheckRun> {
-  if (!isRemoteArgument(options.source) && !isRemoteArgument(options.dest)) {
-    throw new UsageError('Neither SOURCE nor DEST is remote.', {hint: 'write the remote side with the alipan: prefix, e.g. `alipan check ./data alipan:/backups/data` (or alipan@PROFILE:/…, alipan,drive=TYPE:/…)'})
+  const isRemote = options.isRemote ?? isRemoteArgument
+  if (!isRemote(options.source) && !isRemote(options.dest)) {
+    throw new UsageError('Neither SOURCE nor DEST is remote.', {hint: 'write the remote side with the alipan: prefix, e.g. `alipan check ./data alipan:/backups/data` (or alipan@PROFILE:/…, alipan,drive=TYPE:/…, NAME:/… for an encrypted location)'})
   }
   const filter = await buildFilter(options.filter)
-  const source = await resolveSide(options.source, driveFor)
-  const dest = await resolveSide(options.dest, driveFor)
+  const source = await resolveSide(options.source, driveFor, isRemote)
+  const dest = await resolveSide(options.dest, driveFor, isRemote)
   if (source.type !== dest.type) {
     throw new UsageError(`${options.source} is a ${source.type} and ${options.dest} a ${dest.type}: check compares a file with a file, or a folder with a folder.`)
   }
@@ -91,9 +96,17 @@ export async function check(driveFor: DriveResolver, options: CheckOptions): Pro
   for (const skip of skipped) options.events?.skipped?.(skip.rel, skip.reason)
 
   const rules: CheckRules = {sizeOnly: options.sizeOnly, oneWay: options.oneWay}
+  // Two listings compare by SHA-1 only when both list the files' own SHA-1 (an encrypted
+  // location lists its ciphertext's, under a nonce of each file's own): else by size, as rclone does.
+  if (source.kind === 'remote' && dest.kind === 'remote' && !rules.sizeOnly && !(source.drive.features.contentHash && dest.drive.features.contentHash)) {
+    rules.sizeOnly = true
+    options.events?.note?.(`${options.source} and ${options.dest} have no hash in common (an encrypted location lists the SHA-1 of its ciphertext): files are compared by size only.`)
+  }
   const fenced = (rel: string) => [...failures.map((f) => f.rel), ...skipped.map((s) => s.rel)].some((r) => isWithin(rel, r))
   const toHash = localFilesToHash(src, dst, rules).filter((node) => !fenced(node.rel))
-  const hashes = await hashLocal(toHash, failures, options)
+  // A local file is hashed as the remote side stores it, to compare with that side's listing.
+  const remote = source.kind === 'remote' ? {drive: source.drive, tree: src} : dest.kind === 'remote' ? {drive: dest.drive, tree: dst} : undefined
+  const hashes = await hashLocal(toHash, remote!, failures, options)
 
   const lines = compareTrees(src, dst, rules, hashes, failures, skipped.map((s) => s.rel))
   const of = (kind: CheckKind) => lines.filter((l) => l.kind === kind).map((l) => l.path)
@@ -129,7 +142,7 @@ async function walk(side: CheckSide, other: CheckSide, fileKey: string, filter: 
   const downloaded = other.kind === 'local' && side.argument === options.source
   if (!downloaded || !rules) return walkRemote(side.drive, side.entry, {filter, signal: options.signal})
   // The names get and sync give the files on that disk, clashes settled the same way (name-clash.ts).
-  const landing = {name: (name: string, type: 'file' | 'folder') => landingName(name, type, options.livp, rules), rules}
+  const landing = {name: (name: string, type: 'file' | 'folder', livePhoto: boolean) => landingName(name, type, livePhoto ? options.livp : undefined, rules), rules}
   return walkRemote(side.drive, side.entry, {filter, signal: options.signal, landing})
 }
 
@@ -141,7 +154,7 @@ function singleFile(side: CheckSide, rel: string): Tree {
 }
 
 /** SHA-1 of each local file that needs one; a file that cannot be read is a `!` line, and the rest goes on. */
-async function hashLocal(nodes: ReturnType<typeof localFilesToHash>, failures: WalkFailure[], options: CheckOptions): Promise<Map<string, string>> {
+async function hashLocal(nodes: ReturnType<typeof localFilesToHash>, remote: {drive: Drive; tree: Tree}, failures: WalkFailure[], options: CheckOptions): Promise<Map<string, string>> {
   const hashes = new Map<string, string>()
   options.events?.hashing?.(nodes.length, nodes.reduce((n, node) => n + node.size, 0))
   await runPool(nodes, HASHING, options.signal, async (node) => {
@@ -149,7 +162,8 @@ async function hashLocal(nodes: ReturnType<typeof localFilesToHash>, failures: W
     options.events?.start?.(label, node.size)
     try {
       let done = 0
-      hashes.set(node.rel, await sha1File(node.path!, node.size, {signal: options.signal, onBytes: (n) => options.events?.progress?.(label, {phase: 'hash', done: (done += n), total: node.size})}))
+      const counterpart = remote.tree.nodes.get(node.rel)!.entry!
+      hashes.set(node.rel, await remote.drive.localHash(counterpart, node.path!, node.size, {signal: options.signal, onBytes: (n) => options.events?.progress?.(label, {phase: 'hash', done: (done += n), total: node.size})}))
     } catch (error) {
       if (isAbortError(error)) throw error
       failures.push({rel: node.rel, error: readFailure(error, node.path!)})

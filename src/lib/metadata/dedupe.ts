@@ -1,11 +1,10 @@
-import {moveFile, renameFile} from '../api/files.js'
 import type {Drive, RemoteEntry} from '../drive/drive.js'
 import {remoteMtimeMs} from '../drive/entry-time.js'
 import {joinRemotePath, remotePathArg} from '../drive/remote-path.js'
 import {AlipanError, UsageError, throwIfAborted} from '../errors.js'
 import {isFatal} from '../files/pool.js'
-import {type TaskEvents, settle} from '../manage/async-task.js'
-import {type RemovalMethod, removeEntry} from '../manage/remove.js'
+import type {TaskEvents} from '../manage/async-task.js'
+import type {RemovalMethod} from '../manage/remove.js'
 import {
   type DedupeAction,
   type DedupeGroup,
@@ -99,6 +98,7 @@ export interface DedupeRun {
  */
 export async function dedupe(drive: Drive, options: DedupeOptions): Promise<DedupeRun> {
   if (options.byHash && options.mode === 'rename') throw new UsageError('--by-hash groups files of one content under different names: rename does not apply.', {hint: 'choose a mode that keeps one: first, newest, oldest, largest or smallest'})
+  if (options.byHash && !drive.features.contentHash) throw new UsageError('--by-hash needs the SHA-1 of each file, and this location lists only that of its encrypted bytes (a nonce of its own per file).', {hint: 'dedupe by name instead'})
   if (options.mode === 'interactive' && !options.choose) throw new UsageError('Interactive dedupe needs a terminal.', {hint: 'choose what to do with --mode skip|first|newest|oldest|largest|smallest|rename|list'})
   const root = await drive.stat(remotePathArg(options.path))
   if (root.type !== 'folder') throw new UsageError(`${root.path} is a file; dedupe looks in folders.`)
@@ -190,12 +190,11 @@ class Runner {
   }
 
   private async carryOut(action: DedupeAction): Promise<void> {
-    const {client, driveId} = this.drive
     const events = {signal: this.options.signal, events: this.options.events}
-    if (action.action === 'remove') return removeEntry(this.drive, action.entry, this.options.method, events)
+    if (action.action === 'remove') return this.drive.remove(action.entry, this.options.method, events)
     if (action.action === 'rename') {
       // refuse: a name that appeared since the listing fails this rename alone, and makes no `name(1)`.
-      await renameFile(client, driveId, action.entry.file_id, action.to, 'refuse', action.entry.name)
+      await this.drive.rename(action.entry, action.to, 'refuse')
       this.drive.forget(action.entry.path)
       return
     }
@@ -203,11 +202,10 @@ class Runner {
     // duplicate there, for -r to see), then the emptied folder goes as a removal does.
     for (const child of await this.drive.list(action.entry)) {
       throwIfAborted(this.options.signal)
-      const answer = await moveFile(client, driveId, child.file_id, action.into.file_id, {checkNameMode: 'ignore'})
-      await settle(client, answer, `Moving ${child.path}`, events)
+      await this.drive.move(child, action.into, child.name, 'ignore', events)
     }
     this.drive.forget(action.entry.path)
-    await removeEntry(this.drive, action.entry, this.options.method, events)
+    await this.drive.remove(action.entry, this.options.method, events)
   }
 }
 

@@ -26,7 +26,8 @@ export type ReadMethod = 'search' | 'list'
 /** PATH (a file or a folder; missing: exit 3) and, for a folder, everything under it. */
 export async function readRemoteTree(drive: Drive, path: string, options: EnumerateOptions & {method: ReadMethod}): Promise<RemoteListing> {
   const root = await drive.stat(remotePathArg(path))
-  return options.method === 'list' ? listEachFolder(drive, root, options) : searchByParents(drive, root, options)
+  // The search sees stored names: a drive that maps them (an encrypted location) is listed.
+  return options.method === 'list' || !drive.api ? listEachFolder(drive, root, options) : searchByParents(drive, root, options)
 }
 
 /** The search endpoint's page (§4.3: 100 at most) and its cap on conditions per query. */
@@ -59,6 +60,8 @@ export function listEachFolder(drive: Drive, root: RemoteEntry, options: Enumera
  * the whole drive (§4.3), whatever `root` is.
  */
 export function searchByParents(drive: Drive, root: RemoteEntry, options: EnumerateOptions = {}): Promise<RemoteListing> {
+  const api = drive.api
+  if (!api) return listEachFolder(drive, root, options)
   return breadthFirst(root, options, async (folders) => {
     const byId = new Map(folders.map((f) => [f.file_id, f]))
     const out = new Map<string, RemoteEntry[]>(folders.map((f) => [f.file_id, []]))
@@ -66,7 +69,7 @@ export function searchByParents(drive: Drive, root: RemoteEntry, options: Enumer
     let marker = ''
     for (;;) {
       throwIfAborted(options.signal)
-      const page = await searchFiles(drive.client, {drive_id: drive.driveId, query, limit: SEARCH_PAGE, order_by: 'name ASC', ...(marker ? {marker} : {})}, {signal: options.signal})
+      const page = await searchFiles(api.client, {drive_id: api.driveId, query, limit: SEARCH_PAGE, order_by: 'name ASC', ...(marker ? {marker} : {})}, {signal: options.signal})
       for (const item of page.items ?? []) {
         const parent = byId.get(item.parent_file_id)
         // A search hit outside the folders asked for, or in the recycle bin, is not theirs.

@@ -42,6 +42,9 @@ export interface Sha1sumRun {
  */
 export async function sha1sums(drive: Drive, options: Sha1sumOptions): Promise<Sha1sumRun> {
   if (options.paths.length === 0) throw new UsageError('Give at least one remote path.')
+  if (!drive.features.contentHash) {
+    throw new UsageError('This location lists no SHA-1 of its files: what it lists is the SHA-1 of their encrypted bytes.', {hint: 'download them (`alipan get -r`) and run sha1sum on the copies; `alipan check` compares a local folder with it without downloading'})
+  }
   // Every path first: a missing one (exit 3) or a folder without -r (exit 2) prints nothing.
   const targets: RemoteEntry[] = []
   for (const path of options.paths) {
@@ -59,7 +62,7 @@ export async function sha1sums(drive: Drive, options: Sha1sumOptions): Promise<S
     const prefix = target.path === '/' ? '' : safeLocalName(target.name)
     // get -r into the current folder settles clashes by that disk's rules: the same names here.
     const rules = await landingRules(process.cwd())
-    const landing = {name: (name: string, type: 'file' | 'folder') => landingName(name, type, 'jpeg', rules), rules}
+    const landing = {name: (name: string, type: 'file' | 'folder', livePhoto: boolean) => landingName(name, type, livePhoto ? 'jpeg' : undefined, rules), rules}
     const tree = await walkRemote(drive, target, {filter, landing, signal: options.signal})
     for (const failure of tree.failed) run.failures.push({remote_path: joinPath(target.path, failure.rel), error: failure.error})
     for (const node of tree.nodes.values()) if (node.type === 'file') add(run, node.entry!, prefix ? `${prefix}/${node.rel}` : node.rel)

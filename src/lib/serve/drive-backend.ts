@@ -1,3 +1,4 @@
+import {createHash} from 'node:crypto'
 import {createWriteStream} from 'node:fs'
 import {mkdtemp, rm, stat} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
@@ -6,20 +7,16 @@ import type {Readable} from 'node:stream'
 import {pipeline} from 'node:stream/promises'
 
 import {isNotFound} from '../api/api-error.js'
-import {getSpaceInfo} from '../api/user.js'
 import type {CheckNameMode} from '../api/wire.js'
-import {type Drive, type RemoteEntry, entryFromItem} from '../drive/drive.js'
+import {type Drive, type DriveUploadOutcome, type RemoteEntry, type UploadSource, entryFromItem as entryFromFile} from '../drive/drive.js'
 import {AlipanError, ConflictError, ExitCode, UsageError, asLocalFsError} from '../errors.js'
-import {MAX_EXPIRE_SEC} from '../manage/link.js'
-import {copyOne, moveOne} from '../manage/move-copy.js'
-import {type RemovalMethod, removeEntry} from '../manage/remove.js'
+import type {RemovalMethod} from '../manage/remove.js'
 import type {BandwidthLimiter} from '../transfer/bandwidth.js'
-import {DOWNLOAD_SLOTS, type LivpFormat, downloadUrl, isLivePhoto, listingUrl} from '../transfer/download.js'
-import {type ByteRange, type RangeRead, openRange} from '../transfer/range-read.js'
+import {DOWNLOAD_SLOTS, type LivpFormat} from '../transfer/download.js'
+import type {ByteRange, RangeRead} from '../transfer/range-read.js'
 import {Semaphore} from '../transfer/semaphore.js'
-import {type UploadOutcome, type UploadTarget, rapidUploadFrom, uploadFile, uploadSizedStream} from '../transfer/upload.js'
+import {type UploadTarget, rapidUploadFrom} from '../transfer/upload.js'
 import type {PlaceOptions, PutOptions, ServeBackend} from './backend.js'
-import {LinkCache} from './link-cache.js'
 import {joinPath, splitPath} from './paths.js'
 
 export interface DriveBackendOptions {
@@ -38,20 +35,30 @@ export interface DriveBackendOptions {
 const SMALL_BODY = 1024 * 1024
 
 /**
- * The Alipan drive behind `serve webdav` (backend.ts's seam), made of the pieces every other
- * command uses: the Drive for lookups and listings (a Drive rooted at the served folder, so paths
- * here are served paths), the upload engine for PUT, the download data plane for --proxy, and
- * manage/ for moves, copies and removals.
+ * A drive behind `serve webdav` (backend.ts's seam), any drive: lookups and listings, uploads,
+ * range reads, moves, copies and removals all go through the Drive (a Drive rooted at the served
+ * folder, so paths here are served paths). What is the server's own stays here: how a body is
+ * taken (streamed, in memory, or spooled), a replaced file leaving only once the new one is in,
+ * the OC-Checksum check. A drive with direct links gets 302s; one without (an encrypted
+ * location, whose URLs serve ciphertext) is always proxied.
  */
 export class DriveBackend implements ServeBackend {
-  readonly links = new LinkCache()
   /** The per-user download connection limit (§6), shared by every proxied GET. */
   private readonly slots = new Semaphore(DOWNLOAD_SLOTS)
+  /** Only for a drive that has links (see ServeBackend.link). */
+  readonly link?: (file: RemoteEntry, signal?: AbortSignal) => Promise<string | undefined>
+  /** Only where a time can be set: re-registering the same bytes by rapid upload. */
+  readonly setModTime?: (file: RemoteEntry, mtimeMs: number, signal?: AbortSignal) => Promise<RemoteEntry>
+  readonly quota?: (signal?: AbortSignal) => Promise<{used: number; total: number}>
 
   constructor(
     private readonly drive: Drive,
     private readonly options: DriveBackendOptions,
-  ) {}
+  ) {
+    if (drive.link) this.link = (file, signal) => drive.link!(file, {signal, livp: options.livp})
+    if (drive.api && drive.features.rapidUpload) this.setModTime = (file, mtimeMs, signal) => this.reregister(file, mtimeMs, signal)
+    if (drive.quota) this.quota = (signal) => drive.quota!(signal)
+  }
 
   async stat(path: string): Promise<RemoteEntry | undefined> {
     if (path === '/') return this.drive.stat('/')
@@ -67,23 +74,8 @@ export class DriveBackend implements ServeBackend {
     return entries
   }
 
-  /** A direct URL, unless its signature covers headers the client would have to send (§6: `x-oss-additional-headers`). */
-  async link(file: RemoteEntry): Promise<string | undefined> {
-    const url = listingUrl(file) ?? (await this.links.get(this.linkKey(file), () => this.fetchLink(file)))
-    return new URL(url).searchParams.has('x-oss-additional-headers') ? undefined : url
-  }
-
   openRange(file: RemoteEntry, range: ByteRange | undefined, signal?: AbortSignal): Promise<RangeRead> {
-    const key = this.linkKey(file)
-    const fetch = () => this.fetchLink(file)
-    const listed = listingUrl(file)
-    return openRange(range ?? {start: 0, end: isLivePhoto(file) ? undefined : file.size}, {
-      link: {get: () => (listed ? Promise.resolve(listed) : this.links.get(key, fetch)), renew: (stale) => this.links.renew(key, stale, fetch)},
-      slots: this.slots,
-      bandwidth: this.options.bandwidth,
-      signal,
-      label: file.path,
-    })
+    return this.drive.openRange(file, range, {slots: this.slots, bandwidth: this.options.bandwidth, signal, livp: this.options.livp})
   }
 
   async put(parent: RemoteEntry, name: string, body: Readable, options: PutOptions): Promise<RemoteEntry> {
@@ -91,7 +83,7 @@ export class DriveBackend implements ServeBackend {
     try {
       let replace = options.replace
       for (let attempt = 0; ; attempt++) {
-        const outcome = await this.upload(source, this.target(parent, name, replace), options)
+        const outcome = await this.upload(source, parent, name, replace, options)
         if (outcome.status === 'exists') {
           // The name was taken behind our back (listings are cached): a PUT replaces, once.
           const found = await this.stat(joinPath(parent.path, name))
@@ -100,14 +92,16 @@ export class DriveBackend implements ServeBackend {
           replace = found
           continue
         }
-        const file = outcome.file
-        if (options.expectSha1 && file.content_hash?.toUpperCase() !== options.expectSha1) {
-          await removeEntry(this.drive, entryFromItem(file, parent.path), 'delete').catch(() => undefined)
-          throw new UsageError(`The body's SHA-1 ${file.content_hash} is not the ${options.expectSha1} its OC-Checksum announced; nothing was replaced.`, {code: 'ChecksumMismatch'})
+        const file = outcome.entry
+        // The body's own SHA-1: the listed one where the drive stores the bytes as they are, else hashed on the way.
+        const sha1 = this.drive.features.contentHash ? file.content_hash : source.sha1?.()
+        if (options.expectSha1 && sha1 !== options.expectSha1) {
+          await this.drive.remove(file, 'delete').catch(() => undefined)
+          throw new UsageError(`The body's SHA-1 ${sha1} is not the ${options.expectSha1} its OC-Checksum announced; nothing was replaced.`, {code: 'ChecksumMismatch'})
         }
         // Safe overwrite: the old file goes only now that the new one is complete and verified.
         if (replace && replace.file_id !== file.file_id) await this.removeReplaced(replace, options.signal)
-        return entryFromItem(file, parent.path)
+        return file
       }
     } finally {
       await source.cleanup()
@@ -122,8 +116,7 @@ export class DriveBackend implements ServeBackend {
 
   async move(entry: RemoteEntry, toParent: RemoteEntry, name: string, options: PlaceOptions): Promise<RemoteEntry> {
     const target = joinPath(toParent.path, name)
-    const sameParent = entry.parent_file_id === toParent.file_id
-    const placed = await moveOne(this.drive, entry, toParent, name, this.placeMode(options), sameParent, target, {signal: options.signal})
+    const placed = await this.drive.move(entry, toParent, name, this.placeMode(options), {signal: options.signal})
     this.drive.forget(entry.path)
     this.drive.forget(target)
     if (options.replace && options.replace.file_id !== placed.fileId) await this.removeReplaced(options.replace, options.signal)
@@ -132,15 +125,15 @@ export class DriveBackend implements ServeBackend {
 
   async copy(entry: RemoteEntry, toParent: RemoteEntry, name: string, options: PlaceOptions): Promise<RemoteEntry> {
     this.drive.forget(joinPath(toParent.path, entry.name))
-    const placed = await copyOne(this.drive, entry, toParent, name, this.placeMode(options), undefined, {signal: options.signal})
+    const placed = await this.drive.copy(entry, toParent, name, this.placeMode(options), undefined, {signal: options.signal})
     this.drive.forget(joinPath(toParent.path, name))
     if (options.replace && options.replace.file_id !== placed.fileId) await this.removeReplaced(options.replace, options.signal)
     return {...entry, path: joinPath(toParent.path, placed.name), name: placed.name, parent_file_id: toParent.file_id, file_id: placed.fileId, item: undefined}
   }
 
   async remove(entry: RemoteEntry, signal?: AbortSignal): Promise<void> {
-    await removeEntry(this.drive, entry, this.options.removal, {signal})
-    this.links.forget(entry.file_id)
+    await this.drive.remove(entry, this.options.removal, {signal})
+    this.forgetLink(entry)
   }
 
   /**
@@ -149,32 +142,32 @@ export class DriveBackend implements ServeBackend {
    * with proof bytes read from the file itself (8 bytes, not the content); the old entry, holding
    * the very same bytes, is then deleted outright rather than kept in the recycle bin.
    */
-  async setModTime(file: RemoteEntry, mtimeMs: number, signal?: AbortSignal): Promise<RemoteEntry> {
+  private async reregister(file: RemoteEntry, mtimeMs: number, signal?: AbortSignal): Promise<RemoteEntry> {
+    const api = this.drive.api!
     if (file.size > 0 && !file.content_hash) throw new AlipanError(`${file.path} has no SHA-1 to register again.`, ExitCode.conflict, {code: 'NoContentHash'})
-    const target: UploadTarget = {client: this.drive.client, driveId: this.drive.driveId, parentId: file.parent_file_id, name: file.name, checkNameMode: 'ignore', occupants: [file.file_id]}
-    const outcome =
-      file.size === 0
-        ? await this.upload({kind: 'buffer', bytes: Buffer.alloc(0), cleanup: async () => undefined}, target, {size: 0, mtimeMs, signal})
-        : await rapidUploadFrom({size: file.size, contentHash: file.content_hash!, readProof: (start, end) => this.readBytes(file, start, end, signal)}, target, {mtimeMs, signal})
-    if (outcome.status !== 'uploaded') {
-      throw new AlipanError(`The service would not register ${file.path} again without its bytes, so its time was not changed.`, ExitCode.conflict, {code: 'NotRapid'})
+    const parent = {...file, path: splitPath(file.path)[0], file_id: file.parent_file_id, type: 'folder' as const}
+    let placed: RemoteEntry
+    if (file.size === 0) {
+      const outcome = await this.drive.upload(parent, file.name, {kind: 'stream', body: [Buffer.alloc(0)], size: 0, mtimeMs}, {...this.engine(signal), checkNameMode: 'ignore', occupants: [file.file_id]})
+      if (outcome.status !== 'uploaded') throw notRapid(file)
+      placed = outcome.entry
+    } else {
+      const target: UploadTarget = {client: api.client, driveId: api.driveId, parentId: file.parent_file_id, name: file.name, checkNameMode: 'ignore', occupants: [file.file_id]}
+      const outcome = await rapidUploadFrom({size: file.size, contentHash: file.content_hash!, readProof: (start, end) => this.readBytes(file, start, end, signal)}, target, {mtimeMs, signal})
+      if (outcome.status !== 'uploaded') throw notRapid(file)
+      placed = entryFromFile(outcome.file, parent.path)
     }
-    await removeEntry(this.drive, file, 'delete', {signal})
-    this.links.forget(file.file_id)
-    return entryFromItem(outcome.file, splitPath(file.path)[0])
+    await this.drive.remove(file, 'delete', {signal})
+    this.forgetLink(file)
+    return placed
   }
 
-  async quota(): Promise<{used: number; total: number}> {
-    const info = await getSpaceInfo(this.drive.client)
-    return {used: Number(info.personal_space_info?.used_size ?? 0), total: Number(info.personal_space_info?.total_size ?? 0)}
+  private forgetLink(file: RemoteEntry): void {
+    ;(this.drive as {links?: {forget(key: string): void}}).links?.forget(file.file_id)
   }
 
-  private linkKey(file: RemoteEntry): string {
-    return isLivePhoto(file) ? `${file.file_id}#${this.options.livp}` : file.file_id
-  }
-
-  private fetchLink(file: RemoteEntry): Promise<string> {
-    return downloadUrl(file, isLivePhoto(file) ? this.options.livp : undefined, {client: this.drive.client, driveId: this.drive.driveId}, MAX_EXPIRE_SEC)
+  private engine(signal?: AbortSignal) {
+    return {rapid: this.options.rapid, internalUpload: this.options.internalUpload, bandwidth: this.options.bandwidth, signal}
   }
 
   private async readBytes(file: RemoteEntry, start: number, end: number, signal?: AbortSignal): Promise<Buffer> {
@@ -188,22 +181,11 @@ export class DriveBackend implements ServeBackend {
     return options.replace ? 'ignore' : 'refuse'
   }
 
-  private target(parent: RemoteEntry, name: string, replace: RemoteEntry | undefined): UploadTarget {
-    return {
-      client: this.drive.client,
-      driveId: this.drive.driveId,
-      parentId: parent.file_id,
-      name,
-      checkNameMode: replace ? 'ignore' : 'refuse',
-      occupants: replace ? [replace.file_id] : [],
-    }
-  }
-
   /** A replaced file goes where removals go; an empty one (Windows PUTs 0 bytes before the content) is simply deleted: it holds nothing to restore. */
   private async removeReplaced(old: RemoteEntry, signal?: AbortSignal): Promise<void> {
-    this.links.forget(old.file_id)
+    this.forgetLink(old)
     try {
-      await removeEntry(this.drive, old, old.type === 'file' && old.size === 0 ? 'delete' : this.options.removal, {signal})
+      await this.drive.remove(old, old.type === 'file' && old.size === 0 ? 'delete' : this.options.removal, {signal})
     } catch (error) {
       // Already gone (removed elsewhere since it was listed): what replacing it wanted.
       if (!isNotFound(error)) throw error
@@ -213,11 +195,24 @@ export class DriveBackend implements ServeBackend {
   /** The body as the upload will read it: streamed, in memory (small), or spooled to a private temp file (length unknown). */
   private async prepare(body: Readable, options: PutOptions): Promise<Source> {
     const none = async () => undefined
-    if (options.size !== undefined && options.size > SMALL_BODY) return {kind: 'stream', body, size: options.size, cleanup: none}
+    // The body's SHA-1 on the way, where the drive's listing will not give it (see put).
+    const hashing = options.expectSha1 !== undefined && !this.drive.features.contentHash
+    if (options.size !== undefined && options.size > SMALL_BODY) {
+      if (!hashing) return {kind: 'stream', body, size: options.size, cleanup: none}
+      const hash = createHash('sha1')
+      const tee = async function* () {
+        for await (const chunk of body) {
+          hash.update(chunk as Buffer)
+          yield chunk as Buffer
+        }
+      }
+      return {kind: 'stream', body: tee(), size: options.size, cleanup: none, sha1: () => hash.digest('hex').toUpperCase()}
+    }
     if (options.size !== undefined) {
       const chunks: Buffer[] = []
       for await (const chunk of body) chunks.push(chunk as Buffer)
-      return {kind: 'buffer', bytes: Buffer.concat(chunks), cleanup: none}
+      const bytes = Buffer.concat(chunks)
+      return {kind: 'buffer', bytes, cleanup: none, sha1: () => createHash('sha1').update(bytes).digest('hex').toUpperCase()}
     }
     const base = this.options.spoolDir ?? tmpdir()
     const dir = await mkdtemp(join(base, 'alipan-serve-')).catch((error: unknown) => {
@@ -226,33 +221,50 @@ export class DriveBackend implements ServeBackend {
     const cleanup = () => rm(dir, {recursive: true, force: true})
     try {
       const path = join(dir, 'body')
-      await pipeline(body, createWriteStream(path, {mode: 0o600}), {signal: options.signal}).catch((error: unknown) => {
+      const hash = hashing ? createHash('sha1') : undefined
+      const spool = async function* () {
+        for await (const chunk of body) {
+          hash?.update(chunk as Buffer)
+          yield chunk as Buffer
+        }
+      }
+      await pipeline(hash ? spool() : body, createWriteStream(path, {mode: 0o600}), {signal: options.signal}).catch((error: unknown) => {
         throw asLocalFsError(error, dir, 'spooling an upload of unknown length to')
       })
-      return {kind: 'file', path, size: (await stat(path)).size, cleanup}
+      return {kind: 'file', path, size: (await stat(path)).size, cleanup, sha1: hash && (() => hash.digest('hex').toUpperCase())}
     } catch (error) {
       await cleanup()
       throw error
     }
   }
 
-  private upload(source: Source, target: UploadTarget, options: PutOptions): Promise<UploadOutcome> {
-    const engine = {rapid: this.options.rapid, internalUpload: this.options.internalUpload, bandwidth: this.options.bandwidth, signal: options.signal}
+  private upload(source: Source, parent: RemoteEntry, name: string, replace: RemoteEntry | undefined, options: PutOptions): Promise<DriveUploadOutcome> {
+    const request = {...this.engine(options.signal), checkNameMode: (replace ? 'ignore' : 'refuse') as CheckNameMode, occupants: replace ? [replace.file_id] : []}
+    let upload: UploadSource
     switch (source.kind) {
       case 'stream':
-        return uploadSizedStream(source.body, source.size, target, {...engine, mtimeMs: options.mtimeMs})
+        upload = {kind: 'stream', body: source.body, size: source.size, mtimeMs: options.mtimeMs}
+        break
       case 'buffer':
         if (options.size !== undefined && source.bytes.length !== options.size) {
           throw new UsageError(`The request body has ${source.bytes.length} bytes, not the ${options.size} announced.`, {code: 'SourceChanged'})
         }
-        return uploadSizedStream([source.bytes], source.bytes.length, target, {...engine, mtimeMs: options.mtimeMs})
+        upload = {kind: 'stream', body: [source.bytes], size: source.bytes.length, mtimeMs: options.mtimeMs}
+        break
       case 'file':
-        return uploadFile(source.path, {size: source.size, mtimeMs: options.mtimeMs ?? Date.now()}, target, engine)
+        upload = {kind: 'file', path: source.path, size: source.size, mtimeMs: options.mtimeMs ?? Date.now()}
+        break
     }
+    return this.drive.upload(parent, name, upload, request)
   }
 }
 
-type Source =
-  | {kind: 'stream'; body: Readable; size: number; cleanup: () => Promise<void>}
-  | {kind: 'buffer'; bytes: Buffer; cleanup: () => Promise<void>}
-  | {kind: 'file'; path: string; size: number; cleanup: () => Promise<void>}
+function notRapid(file: RemoteEntry): AlipanError {
+  return new AlipanError(`The service would not register ${file.path} again without its bytes, so its time was not changed.`, ExitCode.conflict, {code: 'NotRapid'})
+}
+
+type Source = (
+  | {kind: 'stream'; body: AsyncIterable<unknown>; size: number}
+  | {kind: 'buffer'; bytes: Buffer}
+  | {kind: 'file'; path: string; size: number}
+) & {cleanup: () => Promise<void>; sha1?: () => string}

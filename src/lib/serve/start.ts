@@ -1,6 +1,6 @@
 import {readFile} from 'node:fs/promises'
 
-import {Drive} from '../drive/drive.js'
+import type {Drive} from '../drive/drive.js'
 import {normalizeRemotePath} from '../drive/remote-path.js'
 import {UsageError, asLocalFsError} from '../errors.js'
 import type {BandwidthLimiter} from '../transfer/bandwidth.js'
@@ -81,7 +81,7 @@ export async function startServe(drive: Drive, plan: ServePlan, settings: ServeS
   const tls = plan.tls ? {cert: await readTls(plan.tls.certFile), key: await readTls(plan.tls.keyFile)} : undefined
   const folder = await drive.stat(plan.remote)
   if (folder.type !== 'folder') throw new UsageError(`${plan.remote} is a file; serve a folder.`)
-  const served = folder.path === '/' ? drive : new Drive(drive.client, drive.driveId, folder.file_id)
+  const served = drive.at(folder)
   const backend = new DriveBackend(served, {...settings, spoolDir: options.spoolDir})
   try {
     return await startWebdavServer({

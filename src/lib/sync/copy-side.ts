@@ -1,4 +1,5 @@
-import type {Drive} from '../drive/drive.js'
+import {type Drive, entryFromItem} from '../drive/drive.js'
+import {acrossApis} from '../manage/cross-copy.js'
 import type {BandwidthLimiter} from '../transfer/bandwidth.js'
 import {type CopyVia, type StreamReason, copyRemoteFile} from '../transfer/remote-copy.js'
 import type {SideOps} from './execute.js'
@@ -22,15 +23,18 @@ export type CopyMethods = Map<SyncAction, {via: CopyVia; reason?: StreamReason}>
  * streamed from the source (remote-copy.ts); everything else is the upload side's DEST.
  */
 export function copySide(options: CopySideOptions, methods: CopyMethods): SideOps {
+  const {to} = acrossApis(options.from, options.drive)
   return remoteDestSide(options, async (action, target, label) => {
-    const outcome = await copyRemoteFile(options.from, action.source!.entry!, target, {
+    const {parent, name, checkNameMode, occupants} = target
+    const outcome = await copyRemoteFile(options.from, action.source!.entry!, {client: to.client, driveId: to.driveId, parentId: parent.file_id, name, checkNameMode, occupants}, {
       rapid: options.rapid,
       partSize: options.partSize,
       bandwidth: options.bandwidth,
       signal: options.signal,
       onProgress: (p) => options.events?.progress?.(label, p),
     })
-    if (outcome.status === 'copied') methods.set(action, {via: outcome.via, ...(outcome.reason ? {reason: outcome.reason} : {})})
-    return outcome
+    if (outcome.status === 'exists') return outcome
+    methods.set(action, {via: outcome.via, ...(outcome.reason ? {reason: outcome.reason} : {})})
+    return {status: 'copied', entry: entryFromItem(outcome.file, parent.path), bytesSent: outcome.bytesSent}
   })
 }

@@ -5,7 +5,7 @@ import type {Drive} from '../drive/drive.js'
 import {asLocalFsError} from '../errors.js'
 import {makeDir} from '../local-dirs.js'
 import type {TransferEvents} from '../files/events.js'
-import {type LivpFormat, downloadToFile} from '../transfer/download.js'
+import type {LivpFormat} from '../transfer/download.js'
 import {localPathUnder} from '../transfer/local-names.js'
 import type {BandwidthLimiter} from '../transfer/bandwidth.js'
 import type {Semaphore} from '../transfer/semaphore.js'
@@ -56,9 +56,7 @@ export function downloadSide(options: DownloadSideOptions): SideOps {
       const label = `${action.action} ${action.rel}`
       const keepOld = action.action === 'replace' && action.reason !== 'type' && options.backupDir !== undefined
       options.events?.start?.(label, entry.size)
-      const result = await downloadToFile(entry, path, {
-        client: drive.client,
-        driveId: drive.driveId,
+      const result = await drive.download(entry, path, {
         livp: options.livp,
         signal: options.signal,
         slots: options.slots,

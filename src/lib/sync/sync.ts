@@ -18,7 +18,6 @@ import {walkRemote} from '../files/remote-walk.js'
 import {type Tree, type WalkFailure, countFiles, emptyTree, isWithin} from '../files/tree.js'
 import type {RemovalMethod} from '../manage/remove.js'
 import {DOWNLOAD_SLOTS, type LivpFormat} from '../transfer/download.js'
-import {sha1File} from '../transfer/hashing.js'
 import type {BandwidthLimiter} from '../transfer/bandwidth.js'
 import type {ResumeStore} from '../transfer/resume-state.js'
 import {Semaphore} from '../transfer/semaphore.js'
@@ -28,6 +27,7 @@ import {type ActionOutcome, execute} from './execute.js'
 import {type Plan, type SyncAction, filesToHash, plan, plannedBytes} from './plan.js'
 import {uploadSide} from './upload-side.js'
 import {type CopyMethods, copySide} from './copy-side.js'
+import {acrossApis} from '../manage/cross-copy.js'
 import type {CopyVia, StreamReason} from '../transfer/remote-copy.js'
 
 /**
@@ -138,7 +138,7 @@ export async function sync(options: SyncOptions): Promise<SyncRun> {
   const sides = upload ? await openUpload(options) : direction === 'download' ? await openDownload(options) : await openCopy(options)
   const walkOptions = {filter, signal: options.signal}
   const rules = direction === 'download' ? (options.landing ?? (await landingRules(sides.localRoot!))) : undefined
-  const landing = rules && {name: (name: string, type: 'file' | 'folder') => landingName(name, type, options.livp, rules), rules}
+  const landing = rules && {name: (name: string, type: 'file' | 'folder', livePhoto: boolean) => landingName(name, type, livePhoto ? options.livp : undefined, rules), rules}
   const [source, dest] = await Promise.all([
     sides.sourceDrive ? walkRemote(sides.sourceDrive, sides.sourceRoot!, {...walkOptions, ...(landing ? {landing} : {})}) : walkLocal(sides.localRoot!, {...walkOptions, followLinks: options.followLinks}),
     sides.destDrive ? (sides.destRoot ? walkRemote(sides.destDrive, sides.destRoot, walkOptions) : emptyTree()) : sides.localExists ? walkLocal(sides.localRoot!, walkOptions) : emptyTree(),
@@ -166,11 +166,15 @@ export async function sync(options: SyncOptions): Promise<SyncRun> {
   // A dry run shows what the guard stops; a real run stops here, with DEST untouched.
   if (refusal && !options.dryRun) throw refusal
 
-  // Between two drives both listings carry the SHA-1s: nothing to read.
-  const hashes = direction === 'copy' ? new Map<string, string>() : await hashLocalFiles(upload ? source : dest, filesToHash(source, dest, options.compare), failures, options)
+  // Between two drives both listings carry the SHA-1s: nothing to read. Otherwise a local file is
+  // hashed as the remote side stores it (its SHA-1; for an encrypted location, its ciphertext
+  // under the remote file's nonce), to compare with the listing's.
+  const remote = upload ? {drive: sides.destDrive!, tree: dest} : {drive: sides.sourceDrive!, tree: source}
+  const hashes = direction === 'copy' ? new Map<string, string>() : await hashLocalFiles(upload ? source : dest, remote, filesToHash(source, dest, options.compare), failures, options)
   protect(dest, failures.map((f) => f.rel))
   protect(source, failures.map((f) => f.rel))
-  const thePlan = plan(source, dest, {compare: options.compare, fixRemoteTimes: options.rapid}, hashes)
+  // Same bytes under a new time: re-created by rapid upload where that is free (nothing sent).
+  const thePlan = plan(source, dest, {compare: options.compare, fixRemoteTimes: options.rapid && remote.drive.features.rapidUpload}, hashes)
   const maxDelete = options.maxDelete
   const guard =
     refusal ??
@@ -256,10 +260,11 @@ async function openUpload(options: SyncOptions): Promise<Sides> {
 /** Both sides remote: SOURCE must be a folder; DEST as for an upload. */
 async function openCopy(options: SyncOptions): Promise<Sides> {
   const source = options.source as Extract<SyncEnd, {kind: 'remote'}>
+  acrossApis(source.drive, (options.dest as Extract<SyncEnd, {kind: 'remote'}>).drive)
   const sourceRoot = await openRemoteSource(source)
   const dest = await openRemoteDest(options)
   const destPath = normalizeRemotePath((options.dest as Extract<SyncEnd, {kind: 'remote'}>).path)
-  if (source.drive.driveId === dest.destDrive!.driveId && source.drive.rootId === dest.destDrive!.rootId && overlaps(sourceRoot.path, destPath)) {
+  if (source.drive.place === dest.destDrive!.place && overlaps(sourceRoot.path, destPath)) {
     throw new UsageError(`SOURCE ${source.shown} and DEST ${options.dest.shown} overlap.`, {hint: 'mirror a folder into a place outside it'})
   }
   return {sourceDrive: source.drive, sourceRoot, ...dest}
@@ -361,16 +366,17 @@ function protect(tree: Tree, rels: readonly string[]): void {
   tree.shadowed = tree.shadowed.filter((node) => !rels.some((r) => isWithin(node.rel, r)))
 }
 
-/** SHA-1 of the local files whose size and time cannot tell; a file that cannot be read fails alone. */
-async function hashLocalFiles(localTree: Tree, rels: string[], failures: WalkFailure[], options: SyncOptions): Promise<Map<string, string>> {
+/** The hash of each local file whose size and time cannot tell, as the remote side would store it; a file that cannot be read fails alone. */
+async function hashLocalFiles(localTree: Tree, remote: {drive: Drive; tree: Tree}, rels: string[], failures: WalkFailure[], options: SyncOptions): Promise<Map<string, string>> {
   const hashes = new Map<string, string>()
   await runPool(rels, 2, options.signal, async (rel) => {
     const node = localTree.nodes.get(rel)!
+    const counterpart = remote.tree.nodes.get(rel)!.entry!
     const label = `check ${rel}`
     options.events?.start?.(label, node.size)
     try {
       let done = 0
-      hashes.set(rel, await sha1File(node.path!, node.size, {signal: options.signal, onBytes: (n) => options.events?.progress?.(label, {phase: 'hash', done: (done += n), total: node.size})}))
+      hashes.set(rel, await remote.drive.localHash(counterpart, node.path!, node.size, {signal: options.signal, onBytes: (n) => options.events?.progress?.(label, {phase: 'hash', done: (done += n), total: node.size})}))
     } catch (error) {
       if (isAbortError(error)) throw error
       // Gone since the walk, or unreadable: that file fails alone, as in put.

@@ -1,16 +1,13 @@
-import {moveFile} from '../api/files.js'
-import type {FileItem} from '../api/wire.js'
+import type {CheckNameMode} from '../api/wire.js'
 import type {Drive, RemoteEntry} from '../drive/drive.js'
 import {joinRemotePath} from '../drive/remote-path.js'
 import {AlipanError, ConflictError, ExitCode} from '../errors.js'
 import type {TransferEvents} from '../files/events.js'
 import {localFailure} from '../files/put.js'
 import {parentRel} from '../files/tree.js'
-import {settle} from '../manage/async-task.js'
-import {type RemovalMethod, removeEntry} from '../manage/remove.js'
+import type {RemovalMethod} from '../manage/remove.js'
 import type {BandwidthLimiter} from '../transfer/bandwidth.js'
 import type {ResumeStore} from '../transfer/resume-state.js'
-import {type UploadTarget, uploadFile} from '../transfer/upload.js'
 import type {SideOps} from './execute.js'
 import type {SyncAction} from './plan.js'
 
@@ -37,7 +34,9 @@ export function uploadSide(options: UploadSideOptions): SideOps {
   return remoteDestSide(options, async (action, target, label) => {
     const source = action.source!
     try {
-      return await uploadFile(source.path!, {size: source.size, mtimeMs: source.mtimeMs ?? Date.now()}, target, {
+      return await options.drive.upload(target.parent, target.name, {kind: 'file', path: source.path!, size: source.size, mtimeMs: source.mtimeMs ?? Date.now()}, {
+        checkNameMode: target.checkNameMode,
+        occupants: target.occupants,
         rapid: options.rapid,
         knownSha1: action.localSha1,
         partSize: options.partSize,
@@ -53,8 +52,17 @@ export function uploadSide(options: UploadSideOptions): SideOps {
   })
 }
 
+/** Where a new or changed file goes: its folder, its name, and how a clash with the name is handled. */
+export interface PlaceTarget {
+  parent: RemoteEntry
+  name: string
+  checkNameMode: CheckNameMode
+  /** Ids of the entries known to hold the name before (a replaced file's old version). */
+  occupants: string[]
+}
+
 /** Puts one new or changed file of SOURCE into DEST's folder, as `target` says. */
-export type PlaceFile = (action: SyncAction, target: UploadTarget, label: string) => Promise<{status: 'exists'} | {status: 'uploaded' | 'copied'; file: FileItem; bytesSent: number}>
+export type PlaceFile = (action: SyncAction, target: PlaceTarget, label: string) => Promise<{status: 'exists'} | {status: 'uploaded' | 'copied'; entry: RemoteEntry; bytesSent: number}>
 
 export type RemoteDestOptions = Pick<UploadSideOptions, 'drive' | 'root' | 'folders' | 'removal' | 'backupDir' | 'signal' | 'events'>
 
@@ -75,11 +83,10 @@ export function remoteDestSide(options: RemoteDestOptions, place: PlaceFile): Si
 
   /** An entry leaves DEST: into the backup dir (same relative path), else recycle bin or deletion. */
   const dispose = async (entry: RemoteEntry, rel: string, method: RemovalMethod = options.removal) => {
-    if (!options.backupDir) return removeEntry(drive, entry, method, {signal: options.signal})
+    if (!options.backupDir) return drive.remove(entry, method, {signal: options.signal})
     const target = await drive.mkdirp(joinRemotePath(options.backupDir, parentRel(rel)))
     // auto_rename: a second run into the same backup folder keeps both versions.
-    const answer = await moveFile(drive.client, drive.driveId, entry.file_id, target.file_id, {checkNameMode: 'auto_rename'})
-    await settle(drive.client, answer, `Moving ${entry.path} to the backup folder`, {signal: options.signal})
+    await drive.move(entry, target, entry.name, 'auto_rename', {signal: options.signal})
     drive.forget(entry.path)
   }
 
@@ -96,13 +103,13 @@ export function remoteDestSide(options: RemoteDestOptions, place: PlaceFile): Si
       const old = action.action === 'replace' && action.reason !== 'type' ? action.dest?.entry : undefined
       const parent = folderOf(action.rel)
       options.events?.start?.(label, source.size)
-      const target = {client: drive.client, driveId: drive.driveId, parentId: parent.file_id, name: nameOf(action.rel), checkNameMode: old ? ('ignore' as const) : ('refuse' as const), occupants: old ? [old.file_id] : []}
+      const target: PlaceTarget = {parent, name: nameOf(action.rel), checkNameMode: old ? 'ignore' : 'refuse', occupants: old ? [old.file_id] : []}
       const outcome = await place(action, target, label)
       if (outcome.status === 'exists') throw new ConflictError(`${joinRemotePath(parent.path, nameOf(action.rel))} appeared on the drive during the run; left alone.`, {hint: 'run sync again'})
-      if (old && old.file_id !== outcome.file.file_id) {
+      if (old && old.file_id !== outcome.entry.file_id) {
         // Same bytes under another time: the old copy holds nothing the new one lacks.
-        const identical = action.reason === 'time' && old.content_hash !== undefined && old.content_hash === outcome.file.content_hash?.toUpperCase()
-        if (identical) await removeEntry(drive, old, 'delete', {signal: options.signal})
+        const identical = action.reason === 'time' && old.content_hash !== undefined && old.content_hash === outcome.entry.content_hash
+        if (identical) await drive.remove(old, 'delete', {signal: options.signal})
         else await dispose(old, action.rel)
       }
       return outcome.bytesSent

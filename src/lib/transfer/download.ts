@@ -1,9 +1,9 @@
 import {type Hash, createHash} from 'node:crypto'
 import {createWriteStream} from 'node:fs'
-import {lstat, rename, rm, stat, utimes} from 'node:fs/promises'
+import {lstat, rename, rm, stat, utimes, writeFile} from 'node:fs/promises'
 import type {IncomingMessage} from 'node:http'
 import {basename, dirname, join} from 'node:path'
-import type {Writable} from 'node:stream'
+import {Writable} from 'node:stream'
 
 import type {ApiClient} from '../api/client.js'
 import {getDownloadUrl} from '../api/files.js'
@@ -15,6 +15,7 @@ import {AlipanError, ExitCode, InterruptedError, NetworkError, UsageError, isAbo
 import {renameReplacing} from '../local-rename.js'
 import {backoffDelay, sleep} from '../time.js'
 import type {BandwidthLimiter} from './bandwidth.js'
+import type {StoredCodec} from './codec.js'
 import {BULK_CHUNK, getStream, readBody} from './data-plane.js'
 import {DownloadLink} from './download-link.js'
 import {hashRangeInto, newSha1} from './hashing.js'
@@ -54,6 +55,11 @@ export interface DownloadOptions {
    * the remote folder holds an entry that lands as that name: then it is that file, not ours.
    */
   adoptLegacyPart?: boolean
+  /**
+   * The stored bytes are not the file (an encrypted location's): they are verified as stored (size
+   * and SHA-1) and decoded on the way (codec.ts); what lands is the decoded file.
+   */
+  decode?: StoredCodec
 }
 
 export interface DownloadResult {
@@ -69,8 +75,9 @@ export interface DownloadResult {
 export const DOWNLOAD_SLOTS = 3
 const MAX_FAILURES = 6
 
-export function isLivePhoto(entry: {name: string}): boolean {
-  return /\.livp$/i.test(entry.name)
+/** A live-photo package (§4.8); an entry may say it is none whatever its name (an encrypted drive's file). */
+export function isLivePhoto(entry: {name: string; livePhoto?: boolean}): boolean {
+  return entry.livePhoto ?? /\.livp$/i.test(entry.name)
 }
 
 /** The local name of a live photo's chosen stream: `IMG_1.livp` → `IMG_1.jpg` / `IMG_1.mov`. */
@@ -85,6 +92,7 @@ export function livpLocalName(name: string, format: LivpFormat): string {
  */
 export async function downloadToFile(entry: RemoteEntry, destination: string, options: DownloadOptions): Promise<DownloadResult> {
   const partPath = partPathFor(destination)
+  if (options.decode) return downloadDecoded(entry, destination, partPath, options, options.decode)
   if (options.adoptLegacyPart !== false) await adoptLegacyPart(destination, partPath)
   const livp = isLivePhoto(entry) ? options.livp ?? 'jpeg' : undefined
   // Files past a small floor go over Range streams that any free connection can join; so does any
@@ -124,6 +132,50 @@ export async function downloadToFile(entry: RemoteEntry, destination: string, op
   return {bytes: result.bytes, resumedFrom, verified, contentHash: actual}
 }
 
+/**
+ * A file whose stored bytes are decoded on the way (codec.ts). Large ones (and any with a
+ * multi-stream record to resume) take the multi-stream path, decoding in place behind its SHA-1;
+ * small ones (under 5 MiB as stored, so without a getDownloadUrl call) are fetched into memory,
+ * verified, decoded, and only then written to the `.part`. A file that does not decode fails
+ * alone, with nothing under its final name and no `.part` left.
+ */
+async function downloadDecoded(entry: RemoteEntry, destination: string, partPath: string, options: DownloadOptions, codec: StoredCodec): Promise<DownloadResult> {
+  if (entry.size >= (options.multiStreamMin ?? MULTI_STREAM_MIN) || (await stat(rangeStatePath(partPath)).catch(() => undefined))) {
+    const result = await downloadRanged(entry, destination, partPath, options)
+    return {...result, bytes: codec.decodedSize, resumedFrom: Math.min(result.resumedFrom, codec.decodedSize)}
+  }
+  // A .part of a small decoded download is complete or nothing: there is no resuming it.
+  await rm(partPath, {force: true})
+  let result = await fetchStored(entry, options, false)
+  if (result.viaListUrl && ((entry.content_hash && result.sha1 !== entry.content_hash) || result.bytes.length !== entry.size)) {
+    debug('download', `the listing URL of ${entry.path} gave other bytes; using getDownloadUrl`)
+    result = await fetchStored(entry, options, true)
+  }
+  if (result.bytes.length !== entry.size) throw new NetworkError(`Downloaded ${result.bytes.length} of ${entry.size} bytes of ${entry.path}.`, {hint: 'run the same command again'})
+  const verified = Boolean(entry.content_hash)
+  if (verified && result.sha1 !== entry.content_hash) throw new IntegrityError(`SHA-1 mismatch for ${entry.path}: expected ${entry.content_hash}, got ${result.sha1}.`, 'run the same command again')
+  const decoder = codec.decoder()
+  const decoded = [...decoder.push(result.bytes), ...decoder.finish()]
+  await writeFile(partPath, decoded).catch((error: unknown) => {
+    throw writeFailure(error, partPath)
+  })
+  await land(partPath, destination, entry, options)
+  return {bytes: codec.decodedSize, resumedFrom: 0, verified, contentHash: result.sha1}
+}
+
+/** A small file's stored bytes, in memory (under 5 MiB), and their SHA-1. */
+async function fetchStored(entry: RemoteEntry, options: DownloadOptions, noListUrl: boolean): Promise<{bytes: Buffer; sha1: string; viaListUrl: boolean}> {
+  const chunks: Buffer[] = []
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      chunks.push(chunk)
+      done()
+    },
+  })
+  const result = await fetchInto(entry, undefined, 0, newSha1(), {...options, noListUrl}, () => sink, false)
+  return {bytes: Buffer.concat(chunks), sha1: result.hash.digest('hex').toUpperCase(), viaListUrl: result.viaListUrl}
+}
+
 /** The multi-stream path (multi-stream.ts): one shared URL, ranges into the .part, then verify. */
 async function downloadRanged(entry: RemoteEntry, destination: string, partPath: string, options: DownloadOptions): Promise<DownloadResult> {
   const link = new DownloadLink(() => downloadUrl(entry, undefined, options), entry.path)
@@ -154,14 +206,45 @@ async function land(partPath: string, destination: string, entry: RemoteEntry, o
 
 /** Download to a stream (stdout): no resume file, but a dropped connection continues with Range. */
 export async function downloadToStream(entry: RemoteEntry, output: Writable, options: DownloadOptions): Promise<DownloadResult> {
-  const livp = isLivePhoto(entry) ? options.livp ?? 'jpeg' : undefined
-  const result = await fetchInto(entry, livp, 0, newSha1(), {...options, noListUrl: true}, () => output, false)
+  const livp = isLivePhoto(entry) && !options.decode ? options.livp ?? 'jpeg' : undefined
+  const sink = options.decode ? decodingSink(options.decode, output) : output
+  const result = await fetchInto(entry, livp, 0, newSha1(), {...options, noListUrl: true}, () => sink, false)
+  if (sink !== output) {
+    // The last block, and a check that the bytes ended where the file does.
+    await new Promise<void>((resolve, reject) => {
+      sink.once('error', reject)
+      sink.end(() => resolve())
+    }).catch((error: unknown) => {
+      throw writeFailure(error, undefined)
+    })
+  }
   const actual = result.hash.digest('hex').toUpperCase()
   const verified = !livp && Boolean(entry.content_hash)
   if (verified && actual !== entry.content_hash) {
     throw new IntegrityError(`SHA-1 mismatch for ${entry.path}: expected ${entry.content_hash}, got ${actual}. The bytes written are corrupt.`)
   }
-  return {bytes: result.bytes, resumedFrom: 0, verified, contentHash: actual}
+  return {bytes: options.decode ? options.decode.decodedSize : result.bytes, resumedFrom: 0, verified, contentHash: actual}
+}
+
+/** Stored bytes in, decoded bytes out to `output`, which sets the pace. */
+function decodingSink(codec: StoredCodec, output: Writable): Writable {
+  const decoder = codec.decoder()
+  const forward = (produce: () => Buffer[], done: (error?: Error | null) => void) => {
+    let out: Buffer[]
+    try {
+      out = produce()
+    } catch (error) {
+      return done(error as Error)
+    }
+    let full = false
+    for (const chunk of out) full = !output.write(chunk) || full
+    if (full) output.once('drain', () => done())
+    else done()
+  }
+  return new Writable({
+    write: (chunk: Buffer, _encoding, done) => forward(() => decoder.push(chunk), done),
+    final: (done) => forward(() => decoder.finish(), done),
+  })
 }
 
 /** Most local file systems take names of up to 255 bytes. */

@@ -7,12 +7,14 @@ import {AlipanError, ExitCode, InterruptedError, NetworkError, asLocalFsError, i
 import {backoffDelay, sleep} from '../time.js'
 import type {BandwidthLimiter} from './bandwidth.js'
 import {ByteRanges, type Interval, RangeQueue} from './byte-ranges.js'
+import {type DecodePoint, DecodeWriter, type StoredCodec} from './codec.js'
 import {getStream, readBody} from './data-plane.js'
 import type {DownloadLink} from './download-link.js'
+import {newSha1} from './hashing.js'
 import {OrderedHash} from './ordered-hash.js'
 import {isConcurrencyError, isExpiredUrlError, parseOssError} from './oss-url.js'
 import {WriteFailure, receiveInto, writeFailure} from './positional-writer.js'
-import {discardRangeState, loadRangeState, rangeStatePath, saveRangeState} from './range-state.js'
+import {discardRangeState, loadRangeRecord, rangeStatePath, saveRangeState} from './range-state.js'
 import {type Priority, Semaphore} from './semaphore.js'
 import type {TransferProgress} from './upload.js'
 
@@ -63,6 +65,8 @@ export interface MultiStreamOptions {
   bandwidth?: BandwidthLimiter
   signal?: AbortSignal
   onProgress?: (progress: TransferProgress) => void
+  /** Decode the stored bytes in place behind the hash (codec.ts); the file is cut to the decoded size at the end. */
+  decode?: StoredCodec
 }
 
 export interface MultiStreamResult {
@@ -88,67 +92,126 @@ export interface MultiStreamResult {
  */
 export async function downloadInStreams(entry: RemoteEntry, partPath: string, options: MultiStreamOptions): Promise<MultiStreamResult> {
   const {size} = entry
+  const codec = options.decode
   const identity = {file_id: entry.file_id, size, content_hash: entry.content_hash}
-  const written = await resumable(partPath, identity)
+  const {written, decoded: from} = await resumable(partPath, identity, codec !== undefined)
   const resumedFrom = written.size
   const handle = await open(partPath, resumedFrom > 0 ? 'r+' : 'w+').catch((error: unknown) => {
     throw asLocalFsError(error, partPath)
   })
-  // The sidecar exists before any byte lands out of order, so a .part is never misread as a prefix.
-  await saveRangeState(partPath, identity, written).catch((error: unknown) => {
-    throw asLocalFsError(error, rangeStatePath(partPath))
-  })
-  const hash = new OrderedHash(handle, size, written)
-  const queue = new RangeQueue(written.missing(size), options.pieceSize ?? pieceSize(size, options.streams ?? MAX_STREAMS))
-  let saving: Promise<void> | undefined
-  let lastSave = Date.now()
-  let received = resumedFrom
-  const run = new StreamRun(entry, partPath, queue, options, {
-    fd: handle.fd,
-    onWritten(start, buffers, length) {
-      written.add(start, start + length)
-      hash.wrote(start, buffers, length)
-      if (!saving && Date.now() - lastSave >= SAVE_EVERY_MS) {
-        lastSave = Date.now()
-        saving = saveRangeState(partPath, identity, written)
-          .catch((error: unknown) => debug('download', `saving the range state of ${entry.path} failed: ${(error as Error).message}`))
-          .finally(() => (saving = undefined))
-      }
-    },
-    // Bytes of a dropped attempt arrive twice: the bar never goes past the end.
-    onBytes: (n) => options.onProgress?.({phase: 'download', done: Math.min(size, (received += n)), total: size}),
-    bandwidth: options.bandwidth,
-  })
+  let writer: DecodeWriter | undefined
+  let run: StreamRun | undefined
+  let decodeFailed = false
   let complete = false
+  let saving: Promise<void> | undefined
+  const save = () => saveRangeState(partPath, identity, written, codec ? (writer?.point() ?? null) : undefined)
   try {
+    // A resumed decoding download: the SHA-1 of the prefix it already decoded in place, from the decoded bytes re-encoded.
+    const hash = newSha1()
+    if (codec && from) await rehashDecoded(handle, codec, from, hash)
+    if (codec) writer = new DecodeWriter(handle.fd, codec.decoder(from), from?.decoded ?? 0, partPath)
+    // The sidecar exists before any byte lands out of order, so a .part is never misread as a prefix.
+    await save().catch((error: unknown) => {
+      throw asLocalFsError(error, rangeStatePath(partPath))
+    })
+    const consume = writer && {
+      take: (chunk: Buffer) => {
+        try {
+          writer!.take(chunk)
+        } catch (error) {
+          decodeFailed = !writer!.writeFailed
+          throw error
+        }
+      },
+      settled: () => writer!.settled(),
+    }
+    // A file that does not decode need not come down to the end: the streams stop.
+    const ordered = new OrderedHash(handle, size, written, {hash, start: from?.stored ?? 0, consume, onFailure: (error) => run?.stopWith(error)})
+    const queue = new RangeQueue(written.missing(size), options.pieceSize ?? pieceSize(size, options.streams ?? MAX_STREAMS))
+    let lastSave = Date.now()
+    let received = resumedFrom
+    run = new StreamRun(entry, partPath, queue, options, {
+      fd: handle.fd,
+      onWritten(start, buffers, length) {
+        written.add(start, start + length)
+        ordered.wrote(start, buffers, length)
+        if (!saving && Date.now() - lastSave >= SAVE_EVERY_MS) {
+          lastSave = Date.now()
+          saving = save()
+            .catch((error: unknown) => debug('download', `saving the range state of ${entry.path} failed: ${(error as Error).message}`))
+            .finally(() => (saving = undefined))
+        }
+      },
+      // Bytes of a dropped attempt arrive twice: the bar never goes past the end.
+      onBytes: (n) => options.onProgress?.({phase: 'download', done: Math.min(size, (received += n)), total: size}),
+      bandwidth: options.bandwidth,
+    })
     await run.run()
-    const contentHash = await hash.digest()
+    const contentHash = await ordered.digest()
+    if (writer && codec) {
+      try {
+        await writer.finish()
+      } catch (error) {
+        decodeFailed = !writer.writeFailed
+        throw error
+      }
+      await handle.truncate(codec.decodedSize)
+    }
     complete = true
-    if (hash.readBack > 0) debug('download', `${entry.path}: ${hash.readBack} of ${size} bytes hashed by reading them back`)
+    if (ordered.readBack > 0) debug('download', `${entry.path}: ${ordered.readBack} of ${size} bytes hashed by reading them back`)
     return {contentHash, resumedFrom, peakStreams: run.peak}
   } finally {
     await saving
-    // Interrupted or failed: keep what is on disk for the next run.
-    if (!complete) await saveRangeState(partPath, identity, written).catch(() => undefined)
+    // What is on disk decides where a later run resumes: no decoded write may still be landing.
+    await writer?.idle()
     await handle.close()
+    // Bytes that do not decode are of no use to a later run; anything else is kept for it.
+    if (decodeFailed) {
+      await rm(partPath, {force: true})
+      await discardRangeState(partPath)
+    } else if (!complete) await save().catch(() => undefined)
   }
 }
 
 /**
- * What of an existing `.part` can be kept: the sidecar's ranges (within the file's length); a
- * `.part` without one is a prefix from a single-stream run. Anything else starts over.
+ * A download that decoded in place, resumed: the stored bytes before `from.stored` are gone from
+ * the `.part`, so they are re-created from the decoded bytes there (the codec re-encodes them) for
+ * the SHA-1 to take.
  */
-async function resumable(partPath: string, identity: {file_id: string; size: number; content_hash?: string}): Promise<ByteRanges> {
+async function rehashDecoded(handle: Awaited<ReturnType<typeof open>>, codec: StoredCodec, from: DecodePoint, hash: ReturnType<typeof newSha1>): Promise<void> {
+  async function* decoded(): AsyncGenerator<Buffer> {
+    const buffer = Buffer.allocUnsafe(codec.unit)
+    for (let at = 0; at < from.decoded; ) {
+      const {bytesRead} = await handle.read(buffer, 0, Math.min(buffer.length, from.decoded - at), at)
+      if (bytesRead === 0) throw new Error(`internal: the decoded prefix ends at ${at}, not ${from.decoded}`)
+      at += bytesRead
+      yield buffer.subarray(0, bytesRead)
+    }
+  }
+  let stored = 0
+  for await (const chunk of codec.reencode(from, decoded())) {
+    hash.update(chunk)
+    stored += chunk.length
+  }
+  if (stored !== from.stored) throw new Error(`internal: re-encoding gave ${stored} stored bytes, not ${from.stored}`)
+}
+
+/**
+ * What of an existing `.part` can be kept: the sidecar's ranges (within the file's length); a
+ * `.part` without one is a prefix from a single-stream run (never for a download that decodes).
+ * Anything else starts over.
+ */
+async function resumable(partPath: string, identity: {file_id: string; size: number; content_hash?: string}, decoding: boolean): Promise<{written: ByteRanges; decoded?: DecodePoint}> {
   const part = await stat(partPath).catch(() => undefined)
   const sidecar = await stat(rangeStatePath(partPath)).catch(() => undefined)
   if (part?.isFile() && part.size <= identity.size) {
-    const saved = sidecar ? await loadRangeState(partPath, identity) : undefined
-    if (saved) return saved.clip(part.size)
-    if (!sidecar) return new ByteRanges([[0, part.size]])
+    const saved = sidecar ? await loadRangeRecord(partPath, identity, decoding) : undefined
+    if (saved) return {written: saved.written.clip(part.size), ...(saved.decoded ? {decoded: saved.decoded} : {})}
+    if (!sidecar && !decoding) return {written: new ByteRanges([[0, part.size]])}
   }
   await rm(partPath, {force: true})
   await discardRangeState(partPath)
-  return new ByteRanges()
+  return {written: new ByteRanges()}
 }
 
 type Target = Parameters<typeof receiveInto>[3]
@@ -204,6 +267,11 @@ class StreamRun {
   private fail(error: unknown): void {
     this.fatal ??= error
     this.stop.abort()
+  }
+
+  /** Stop every stream: the bytes do not decode, so the rest is not worth fetching. */
+  stopWith(error: unknown): void {
+    this.fail(error)
   }
 
   /** When the last piece is done, streams still waiting for a slot have nothing to wait for. */

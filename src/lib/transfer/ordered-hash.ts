@@ -1,3 +1,4 @@
+import type {Hash} from 'node:crypto'
 import type {FileHandle} from 'node:fs/promises'
 
 import {ByteRanges} from './byte-ranges.js'
@@ -16,9 +17,9 @@ import {newSha1} from './hashing.js'
  * than a pass over the finished file (see README, "Multi-stream downloads").
  */
 export class OrderedHash {
-  readonly hash = newSha1()
+  readonly hash: Hash
   /** Everything before this offset is in the hash. */
-  private position = 0
+  private position: number
   private catchingUp?: Promise<void>
   private failure?: unknown
   private buffer?: Buffer
@@ -30,7 +31,18 @@ export class OrderedHash {
     private readonly size: number,
     /** What is on disk; shared with the download, which adds to it as writes complete. */
     private readonly written: ByteRanges,
+    private readonly options: {
+      /** A hash that has taken the bytes before `start` already (a resumed download that decoded them). */
+      hash?: Hash
+      start?: number
+      /** Every byte in order, after the hash (a decoder: codec.ts). Throwing stops the hash. */
+      consume?: InOrderConsumer
+      /** Called once, when hashing (or consuming) fails: the download need not go on. */
+      onFailure?: (error: unknown) => void
+    } = {},
   ) {
+    this.hash = options.hash ?? newSha1()
+    this.position = options.start ?? 0
     this.catchUp()
   }
 
@@ -43,19 +55,32 @@ export class OrderedHash {
    * line. The caller has already added the interval to `written`.
    */
   wrote(start: number, buffers: readonly Buffer[], length: number): void {
-    if (!this.catchingUp && start === this.position) {
-      for (const buffer of buffers) this.hash.update(buffer)
+    if (!this.catchingUp && !this.failure && start === this.position) {
+      try {
+        for (const buffer of buffers) {
+          this.hash.update(buffer)
+          this.options.consume?.take(buffer)
+        }
+      } catch (error) {
+        return this.fail(error)
+      }
       this.position += length
     }
     this.catchUp()
   }
 
-  /** The digest, once every byte is written and hashed. */
+  /** The digest, once every byte is written and hashed (and consumed). */
   async digest(): Promise<string> {
     while (this.catchingUp) await this.catchingUp
     if (this.failure) throw this.failure
     if (this.position !== this.size) throw new Error(`internal: hashed ${this.position} of ${this.size} bytes`)
     return this.hash.digest('hex').toUpperCase()
+  }
+
+  private fail(error: unknown): void {
+    if (this.failure) return
+    this.failure = error
+    this.options.onFailure?.(error)
   }
 
   private catchUp(): void {
@@ -66,7 +91,7 @@ export class OrderedHash {
         this.catchUp()
       },
       (error: unknown) => {
-        this.failure = error
+        this.fail(error)
         this.catchingUp = undefined
       },
     )
@@ -77,9 +102,23 @@ export class OrderedHash {
     for (let end = this.written.runEnd(this.position); end > this.position; end = this.written.runEnd(this.position)) {
       const {bytesRead} = await this.handle.read(this.buffer, 0, Math.min(this.buffer.length, end - this.position), this.position)
       if (bytesRead === 0) throw new Error(`internal: ${this.position} is recorded as written but the file ends there`)
-      this.hash.update(this.buffer.subarray(0, bytesRead))
+      const chunk = this.buffer.subarray(0, bytesRead)
+      this.hash.update(chunk)
+      if (this.options.consume) {
+        this.options.consume.take(chunk)
+        // The consumer's own writes must not fall far behind what is read back.
+        await this.options.consume.settled?.()
+      }
       this.position += bytesRead
       this.readBack += bytesRead
     }
   }
+}
+
+/** What follows the hash through the bytes in order (a decoder writing the decoded file in place). */
+export interface InOrderConsumer {
+  /** The next bytes in order; never kept past the call. */
+  take(chunk: Buffer): void
+  /** Resolves once the consumer is not too far behind (its writes). */
+  settled?(): Promise<void>
 }

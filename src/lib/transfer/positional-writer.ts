@@ -162,7 +162,7 @@ export function receiveInto(response: IncomingMessage, start: number, end: numbe
 }
 
 /** writev until every byte is down (a regular file may take fewer bytes than offered). */
-function writeAll(fd: number, buffers: Buffer[], position: number, done: (error: unknown) => void): void {
+export function writeAll(fd: number, buffers: Buffer[], position: number, done: (error: unknown) => void): void {
   writev(fd, buffers, position, (error, written) => {
     if (error) return done(error)
     const total = buffers.reduce((sum, b) => sum + b.length, 0)

@@ -2,6 +2,7 @@ import {open, readFile, rm, writeFile} from 'node:fs/promises'
 
 import {renameReplacing} from '../local-rename.js'
 import {ByteRanges, type Interval} from './byte-ranges.js'
+import type {DecodePoint} from './codec.js'
 
 /**
  * What an interrupted multi-stream download has on disk, in a small JSON sidecar next to its
@@ -19,6 +20,11 @@ export interface RangeStateFile {
   size: number
   content_hash: string | null
   written: Interval[]
+  /**
+   * A download that decodes in place (codec.ts) has this key: null until something is decoded,
+   * then where decoding resumes (the bytes before `decoded` hold the decoded file, not the stored one).
+   */
+  decoded?: DecodePoint | null
 }
 
 export function rangeStatePath(partPath: string): string {
@@ -31,8 +37,16 @@ export interface RemoteIdentity {
   content_hash?: string
 }
 
-/** The saved ranges, or undefined when there is no state or it is for another file. */
-export async function loadRangeState(partPath: string, remote: RemoteIdentity): Promise<ByteRanges | undefined> {
+/**
+ * The saved ranges, or undefined when there is no state or it is for another file (or another
+ * kind of download: one that decodes, `decoding`, never resumes one that did not, nor the reverse).
+ */
+export async function loadRangeState(partPath: string, remote: RemoteIdentity, decoding = false): Promise<ByteRanges | undefined> {
+  return (await loadRangeRecord(partPath, remote, decoding))?.written
+}
+
+/** The saved ranges and, for a download that decodes, where its decoding stopped. */
+export async function loadRangeRecord(partPath: string, remote: RemoteIdentity, decoding = false): Promise<{written: ByteRanges; decoded?: DecodePoint} | undefined> {
   let state: RangeStateFile
   try {
     state = JSON.parse(await readFile(rangeStatePath(partPath), 'utf8')) as RangeStateFile
@@ -40,9 +54,11 @@ export async function loadRangeState(partPath: string, remote: RemoteIdentity): 
     return undefined
   }
   const same = state.version === 1 && state.file_id === remote.file_id && state.size === remote.size && (state.content_hash ?? null) === (remote.content_hash ?? null)
-  if (!same || !Array.isArray(state.written)) return undefined
+  if (!same || !Array.isArray(state.written) || decoding !== ('decoded' in state)) return undefined
   const valid = state.written.filter((r): r is Interval => Array.isArray(r) && Number.isSafeInteger(r[0]) && Number.isSafeInteger(r[1]) && r[0] >= 0 && r[1] <= remote.size)
-  return new ByteRanges(valid)
+  const point = state.decoded
+  const decoded = point && Number.isSafeInteger(point.stored) && Number.isSafeInteger(point.decoded) && point.decoded <= point.stored && point.stored <= remote.size ? point : undefined
+  return {written: new ByteRanges(valid), ...(decoded ? {decoded} : {})}
 }
 
 /**
@@ -51,9 +67,9 @@ export async function loadRangeState(partPath: string, remote: RemoteIdentity): 
  * blocks are already allocated): the save that matters most is the one after the disk filled up.
  * A torn in-place write reads as no state, which restarts the file: safe, only slower.
  */
-export async function saveRangeState(partPath: string, remote: RemoteIdentity, written: ByteRanges): Promise<void> {
+export async function saveRangeState(partPath: string, remote: RemoteIdentity, written: ByteRanges, decoded?: DecodePoint | null): Promise<void> {
   const path = rangeStatePath(partPath)
-  const state: RangeStateFile = {version: 1, file_id: remote.file_id, size: remote.size, content_hash: remote.content_hash ?? null, written: written.intervals}
+  const state: RangeStateFile = {version: 1, file_id: remote.file_id, size: remote.size, content_hash: remote.content_hash ?? null, written: written.intervals, ...(decoded === undefined ? {} : {decoded})}
   const tmp = `${path}.${process.pid}.tmp`
   try {
     await writeFile(tmp, JSON.stringify(state))

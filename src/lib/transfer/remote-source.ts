@@ -4,7 +4,7 @@ import type {ApiClient} from '../api/client.js'
 import {getDownloadUrl} from '../api/files.js'
 import {debug} from '../debug.js'
 import type {Drive, RemoteEntry} from '../drive/drive.js'
-import {AlipanError, ExitCode, InterruptedError, NetworkError, isAbortError, throwIfAborted} from '../errors.js'
+import {AlipanError, ExitCode, InterruptedError, NetworkError, UsageError, isAbortError, throwIfAborted} from '../errors.js'
 import {backoffDelay, sleep} from '../time.js'
 import {getStream, readBody} from './data-plane.js'
 import {DOWNLOAD_SLOTS, listingUrl} from './download.js'
@@ -53,8 +53,12 @@ export class RemoteSource {
   ) {
     this.listing = listingUrl(entry)
     this.link = new DownloadLink(() => this.fetchUrl(), entry.path)
-    this.slots = downloadSlotsOf(drive.client)
+    if (!drive.api) throw new UsageError(`${entry.path} cannot be read as it is stored to copy it.`)
+    this.api = drive.api
+    this.slots = downloadSlotsOf(drive.api.client)
   }
+
+  private readonly api: {client: ApiClient; driveId: string}
 
   /** Was the URL in use the listing's own (which may serve other bytes, §4.1: images)? */
   get viaListingUrl(): boolean {
@@ -75,7 +79,7 @@ export class RemoteSource {
       return url
     }
     this.linkCalls++
-    const response = await getDownloadUrl(this.drive.client, this.drive.driveId, this.entry.file_id, undefined, {signal: this.signal})
+    const response = await getDownloadUrl(this.api.client, this.api.driveId, this.entry.file_id, undefined, {signal: this.signal})
     // A live photo has streams instead of one URL (§4.8): its own bytes cannot be read to copy it.
     if (!response.url) throw new AlipanError(`The service gives no download URL for ${this.entry.path}, so it cannot be copied to another drive or login.`, ExitCode.unexpected, {code: 'NoDownloadUrl'})
     return response.url

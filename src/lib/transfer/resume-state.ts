@@ -22,6 +22,8 @@ export interface UploadState {
   upload_id: string
   part_size: number
   created_at: number
+  /** What else the uploaded bytes depend on (an encrypted upload's nonce: not a secret), given back to the source on resume. */
+  source_token?: string
 }
 
 /** Sessions older than this are not worth asking about; the service will have dropped them. */

@@ -1,5 +1,4 @@
 import type {Hash} from 'node:crypto'
-import type {Readable} from 'node:stream'
 
 import {ApiError} from '../api/api-error.js'
 import type {ApiClient} from '../api/client.js'
@@ -9,10 +8,10 @@ import {uploadCreatedCheck} from '../api/write-checks.js'
 import type {CheckNameMode, CreateFileRequest, CreateResponse, FileItem} from '../api/wire.js'
 import {debug} from '../debug.js'
 import {AlipanError, ExitCode, throwIfAborted} from '../errors.js'
-import {hashRangeInto, newSha1, readRange} from './hashing.js'
+import {newSha1} from './hashing.js'
 import {DEFAULT_PART_SIZE, MAX_PARTS, choosePartSize, partCount, partRange} from './part-size.js'
 import {PRE_HASH_BYTES, proofCodeFromBytes, proofRange, sha1Hex} from './proof.js'
-import {BufferPool, FileChunks, UPLOAD_CHUNK} from './file-chunks.js'
+import {type ByteSource, fileSource, poolFor} from './byte-source.js'
 import {type PartBody, putPart} from './put-part.js'
 import type {ResumeStore, UploadKey, UploadState} from './resume-state.js'
 import type {BandwidthLimiter} from './bandwidth.js'
@@ -74,25 +73,35 @@ export class IntegrityError extends AlipanError {
  * Upload one local file (§5): rapid upload when the service already has the content, else a
  * sequential multipart upload that can resume, verified against the SHA-1 computed while reading.
  */
-export async function uploadFile(path: string, stat: {size: number; mtimeMs: number}, target: UploadTarget, options: UploadOptions): Promise<UploadOutcome> {
-  const {size} = stat
-  const key: UploadKey = {localPath: path, size, mtimeMs: stat.mtimeMs, driveId: target.driveId, parentId: target.parentId, name: target.name}
+export function uploadFile(path: string, stat: {size: number; mtimeMs: number}, target: UploadTarget, options: UploadOptions): Promise<UploadOutcome> {
+  return uploadBytes(fileSource(path, stat.size), stat.mtimeMs, target, options)
+}
+
+/**
+ * Upload any byte source (a local file, or an encrypted view of one): as `uploadFile`. The
+ * resumable session is keyed by the source's local file, and carries what else its bytes depend
+ * on (`resumeToken`), so a resumed upload sends the very bytes the service already holds.
+ */
+export async function uploadBytes(source: ByteSource, mtimeMs: number | undefined, target: UploadTarget, options: UploadOptions): Promise<UploadOutcome> {
+  const {size} = source
+  const key: UploadKey | undefined = source.origin && mtimeMs !== undefined ? {localPath: source.origin.path, size, mtimeMs, driveId: target.driveId, parentId: target.parentId, name: target.name} : undefined
+  const resume = key ? options.resume : undefined
   const partSize = choosePartSize(size, options.partSize)
   const parts = partCount(size, partSize)
 
-  const saved = await options.resume?.load(key)
-  if (saved && saved.part_size === partSize) {
+  const saved = key ? await resume?.load(key) : undefined
+  if (saved && saved.part_size === partSize && resumable(source, saved)) {
     try {
-      return await resumeSession(path, size, saved, target, options)
+      return await resumeSession(source, saved, target, options)
     } catch (error) {
       if (!isSessionGone(error)) throw error
       debug('upload', `saved session for ${target.name} is gone; starting over`)
     }
   }
-  if (saved) await options.resume?.discard(key)
+  if (saved) await resume?.discard(key!)
 
-  const base = fileCreateRequest(target, size, parts, stat.mtimeMs)
-  const created = options.rapid && size > 0 ? await createRapid(path, size, base, target, options) : await createFile(target.client, base, {signal: options.signal, check: createdCheck(target, size)})
+  const base = fileCreateRequest(target, size, parts, mtimeMs)
+  const created = options.rapid && size > 0 ? await createRapid(source, base, target, options) : await createFile(target.client, base, {signal: options.signal, check: createdCheck(target, size)})
   if (created.exist) return {status: 'exists', fileId: created.file_id}
   const session = {driveId: target.driveId, fileId: created.file_id, uploadId: created.upload_id ?? ''}
 
@@ -101,25 +110,34 @@ export async function uploadFile(path: string, stat: {size: number; mtimeMs: num
     return {status: 'uploaded', file, rapid: true, bytesSent: 0, resumedParts: 0}
   }
 
-  const state: UploadState = {
-    version: 1,
-    local_path: path,
-    size,
-    mtime_ms: stat.mtimeMs,
-    drive_id: target.driveId,
-    parent_file_id: target.parentId,
-    name: target.name,
-    file_id: created.file_id,
-    upload_id: session.uploadId,
-    part_size: partSize,
-    created_at: Date.now(),
+  if (key && parts > 1) {
+    const state: UploadState = {
+      version: 1,
+      local_path: key.localPath,
+      size,
+      mtime_ms: key.mtimeMs,
+      drive_id: target.driveId,
+      parent_file_id: target.parentId,
+      name: target.name,
+      file_id: created.file_id,
+      upload_id: session.uploadId,
+      part_size: partSize,
+      created_at: Date.now(),
+      ...(source.resumeToken === undefined ? {} : {source_token: source.resumeToken}),
+    }
+    await resume?.save(key, state)
   }
-  if (parts > 1) await options.resume?.save(key, state)
   const urls = new UploadUrls(target.client, session, parts, options)
   urls.seed(created.part_info_list ?? [])
-  const outcome = await sendParts({path, size, partSize, parts, firstPart: 1, hash: newSha1(), urls, target, session, options})
-  await options.resume?.discard(key)
+  const outcome = await sendParts({source, partSize, parts, firstPart: 1, hash: newSha1(), urls, target, session, options})
+  if (key) await resume?.discard(key)
   return outcome
+}
+
+/** A saved session fits this source when the source can produce the bytes it was sending (the same nonce, for an encrypted view). */
+function resumable(source: ByteSource, saved: UploadState): boolean {
+  if (saved.source_token === undefined) return source.resumeToken === undefined
+  return source.resumeFrom?.(saved.source_token) ?? false
 }
 
 /** A file `create` (§5.2) of `size` bytes in `parts` parts, the file's time as `local_modified_at`. */
@@ -141,11 +159,12 @@ export function fileCreateRequest(target: UploadTarget, size: number, parts: num
  * files: probe with pre_hash (first KiB); only on PreHashMatched read the whole file for its SHA-1
  * and create again with the proof — so a file the service does not have is read just once.
  */
-async function createRapid(path: string, size: number, base: CreateFileRequest, target: UploadTarget, options: UploadOptions): Promise<CreateResponse> {
+async function createRapid(source: ByteSource, base: CreateFileRequest, target: UploadTarget, options: UploadOptions): Promise<CreateResponse> {
   const {client} = target
+  const {size} = source
   const signal = options.signal
   if (size <= SMALL_FILE) {
-    const bytes = await readRange(path, 0, size)
+    const bytes = await source.read(0, size)
     const contentHash = sha1Hex(bytes)
     const check = createdCheck(target, size, contentHash)
     return createFile(client, (token) => withProof(base, contentHash, bytes.subarray(...bounds(proofRange(token, size)))), {signal, check})
@@ -153,14 +172,14 @@ async function createRapid(path: string, size: number, base: CreateFileRequest, 
   let contentHash = options.knownSha1?.toUpperCase()
   if (!contentHash) {
     try {
-      return await createFile(client, {...base, pre_hash: sha1Hex(await readRange(path, 0, PRE_HASH_BYTES))}, {signal, check: createdCheck(target, size)})
+      return await createFile(client, {...base, pre_hash: sha1Hex(await source.read(0, PRE_HASH_BYTES))}, {signal, check: createdCheck(target, size)})
     } catch (error) {
       if (!(error instanceof ApiError && error.apiCode === 'PreHashMatched')) throw error
     }
     debug('upload', `pre-hash matched for ${base.name}; computing the full SHA-1`)
     const hash = newSha1()
     let done = 0
-    await hashRangeInto(hash, path, 0, size, {
+    await source.hashInto(hash, 0, size, {
       signal,
       onBytes: (n) => options.onProgress?.({phase: 'hash', done: (done += n), total: size}),
     })
@@ -172,7 +191,7 @@ async function createRapid(path: string, size: number, base: CreateFileRequest, 
     client,
     async (token) => {
       const {start, end} = proofRange(token, size)
-      return withProof(base, fullHash, await readRange(path, start, end))
+      return withProof(base, fullHash, await source.read(start, end))
     },
     {signal, check: createdCheck(target, size, fullHash)},
   )
@@ -199,7 +218,8 @@ export async function finishRapid(client: ApiClient, session: {driveId: string; 
 }
 
 /** Continue a saved session from the parts the server already holds. */
-async function resumeSession(path: string, size: number, state: UploadState, target: UploadTarget, options: UploadOptions): Promise<UploadOutcome> {
+async function resumeSession(source: ByteSource, state: UploadState, target: UploadTarget, options: UploadOptions): Promise<UploadOutcome> {
+  const {size} = source
   const session = {driveId: state.drive_id, fileId: state.file_id, uploadId: state.upload_id}
   const parts = partCount(size, state.part_size)
   const uploaded = await listUploadedParts(target.client, session, {signal: options.signal})
@@ -209,14 +229,14 @@ async function resumeSession(path: string, size: number, state: UploadState, tar
   const hash = newSha1()
   let hashed = 0
   const prefix = Math.min(size, done * state.part_size)
-  await hashRangeInto(hash, path, 0, prefix, {
+  await source.hashInto(hash, 0, prefix, {
     signal: options.signal,
     onBytes: (n) => options.onProgress?.({phase: 'hash', done: (hashed += n), total: prefix}),
   })
   const urls = new UploadUrls(target.client, session, parts, options)
-  const outcome = await sendParts({path, size, partSize: state.part_size, parts, firstPart: done + 1, hash, urls, target, session, options})
+  const outcome = await sendParts({source, partSize: state.part_size, parts, firstPart: done + 1, hash, urls, target, session, options})
   if (outcome.status === 'uploaded') outcome.resumedParts = done
-  await options.resume?.discard({localPath: path, size, mtimeMs: state.mtime_ms, driveId: state.drive_id, parentId: state.parent_file_id, name: state.name})
+  await options.resume?.discard({localPath: state.local_path, size, mtimeMs: state.mtime_ms, driveId: state.drive_id, parentId: state.parent_file_id, name: state.name})
   return outcome
 }
 
@@ -229,8 +249,7 @@ function contiguousParts(uploaded: Array<{part_number: number}>): number {
 }
 
 interface SendPartsArgs {
-  path: string
-  size: number
+  source: ByteSource
   partSize: number
   parts: number
   firstPart: number
@@ -243,15 +262,16 @@ interface SendPartsArgs {
 
 /** PUT parts strictly in order (§5.6), then complete and verify. */
 async function sendParts(args: SendPartsArgs): Promise<UploadOutcome> {
-  const {path, size, partSize, parts, urls, target, session, options} = args
+  const {source, partSize, parts, urls, target, session, options} = args
+  const {size} = source
   let hash = args.hash
   let bytesSent = 0
   let resyncs = 0
-  const pool = new BufferPool(UPLOAD_CHUNK)
+  const pool = poolFor(source)
   for (let n = args.firstPart; n <= parts; n++) {
     throwIfAborted(options.signal)
     const {start, end} = partRange(n, partSize, size)
-    const body: PartBody = () => new FileChunks(path, start, end, pool)
+    const body: PartBody = () => source.chunks(start, end, pool)
     const result = await putPart({
       urls,
       partNumber: n,
@@ -270,7 +290,7 @@ async function sendParts(args: SendPartsArgs): Promise<UploadOutcome> {
       const done = contiguousParts(uploaded)
       debug('upload', `PartNotSequential at part ${n}; server has ${done} contiguous parts`)
       hash = newSha1()
-      await hashRangeInto(hash, path, 0, Math.min(size, done * partSize), {signal: options.signal})
+      await source.hashInto(hash, 0, Math.min(size, done * partSize), {signal: options.signal})
       n = done // the loop's n++ makes it done + 1
       continue
     }
@@ -297,7 +317,7 @@ async function verifyUploaded(client: ApiClient, file: FileItem, localHash: stri
  * Upload from a stream of unknown length (stdin with rapid upload off): create without a size,
  * then one getUploadUrl per part as OpenDAL does (§5.5), each part buffered to know its length.
  */
-export async function uploadStream(source: Readable, target: UploadTarget, options: UploadOptions): Promise<UploadOutcome> {
+export async function uploadStream(source: AsyncIterable<unknown>, target: UploadTarget, options: UploadOptions): Promise<UploadOutcome> {
   const partSize = options.partSize ?? DEFAULT_PART_SIZE
   const created = await createFile(
     target.client,
