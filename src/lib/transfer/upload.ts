@@ -384,16 +384,7 @@ export async function uploadSizedStream(source: AsyncIterable<unknown> | Iterabl
   const partSize = choosePartSize(size, options.partSize)
   const parts = partCount(size, partSize)
   const body = new StreamParts(source, size)
-  const base: CreateFileRequest = {
-    drive_id: target.driveId,
-    parent_file_id: target.parentId,
-    name: target.name,
-    type: 'file',
-    check_name_mode: target.checkNameMode,
-    size,
-    part_info_list: Array.from({length: parts}, (_, i) => ({part_number: i + 1})),
-    ...(options.mtimeMs === undefined ? {} : {local_modified_at: new Date(options.mtimeMs).toISOString()}),
-  }
+  const base = fileCreateRequest(target, size, parts, options.mtimeMs)
   const {signal} = options
   let whole: Buffer | undefined
   let created: CreateResponse
@@ -453,16 +444,7 @@ export async function rapidUploadFrom(
 ): Promise<UploadOutcome | {status: 'not-rapid'}> {
   const {size} = source
   const contentHash = source.contentHash.toUpperCase()
-  const base: CreateFileRequest = {
-    drive_id: target.driveId,
-    parent_file_id: target.parentId,
-    name: target.name,
-    type: 'file',
-    check_name_mode: target.checkNameMode,
-    size,
-    part_info_list: [{part_number: 1}],
-    ...(options.mtimeMs === undefined ? {} : {local_modified_at: new Date(options.mtimeMs).toISOString()}),
-  }
+  const base = fileCreateRequest(target, size, 1, options.mtimeMs)
   const created = await createFile(
     target.client,
     async (token) => {
