@@ -1,4 +1,4 @@
-import {Args} from '@oclif/core'
+import {Args, Flags} from '@oclif/core'
 
 import type {Drive} from '../lib/drive/drive.js'
 import type {AcrossOptions, CopiedFile} from '../lib/manage/cross-copy.js'
@@ -15,10 +15,11 @@ export const moveCopyArgs = {
 }
 
 export const moveCopyFlags = {
+  'dry-run': Flags.boolean({char: 'n', description: 'Check everything a real run checks and say what it would do; change nothing and ask nothing.'}),
   'on-conflict': conflictFlag(['fail', 'skip', 'overwrite', 'rename'], 'an entry of the same name'),
 }
 
-type Flags = {'on-conflict'?: string; drive?: string; 'root-folder-id'?: string}
+type LocationFlags = {'on-conflict'?: string; 'dry-run'?: boolean; drive?: string; 'root-folder-id'?: string}
 
 /** What `mv` and `cp` share: SRC… DST (locations), --on-conflict, a spinner for folder tasks, per-source results. */
 export abstract class MoveCopyCommand extends FileCommand {
@@ -29,7 +30,7 @@ export abstract class MoveCopyCommand extends FileCommand {
     const {argv, flags} = await this.parse(this.constructor as typeof FileCommand & {args: typeof moveCopyArgs; flags: typeof moveCopyFlags})
     const paths = argv as string[]
     if (paths.length < 2) this.error(`${this.id} needs at least one source and a destination.`, {exit: 2})
-    const resolver = this.locations(flags as Flags)
+    const resolver = this.locations(flags as LocationFlags)
     const destination = await resolver.openPath(paths.at(-1)!)
     const sources = []
     for (const raw of paths.slice(0, -1)) sources.push(await resolver.openPath(raw))
@@ -46,10 +47,11 @@ export abstract class MoveCopyCommand extends FileCommand {
       signal: this.signal,
       events: {
         ...taskSpinner((text) => this.spinner(text)),
-        done: (r) => this.info(r.skipped ? `Skipped ${r.source}: ${to}${r.destination} exists` : `${r.source} → ${to}${r.destination}${r.replaced ? ' (the old one is in the recycle bin)' : ''}`),
+        done: (r) => this.info(r.dry_run ? dryRunLine(this.id!, r, to) : r.skipped ? `Skipped ${r.source}: ${to}${r.destination} exists` : `${r.source} → ${to}${r.destination}${r.replaced ? ' (the old one is in the recycle bin)' : ''}`),
       },
       across: across && {...(await across(flags)), onFile: (file) => this.fileLine(file, to)},
       onError: failures.record,
+      dryRun: (flags as LocationFlags)['dry-run'],
     })
     failures.finish(results.length)
     return results
@@ -62,4 +64,14 @@ export abstract class MoveCopyCommand extends FileCommand {
     const how = file.via === 'rapid' ? 'rapid upload' : `streamed ${humanSize(file.bytes_uploaded)} (${file.reason})`
     this.info(`  ${file.source} → ${to}${file.destination} (${how})`)
   }
+}
+
+/** What a real `mv`/`cp` would have done with one source. */
+function dryRunLine(command: string, r: MoveCopyResult, to: string): string {
+  const where = `${to}${r.destination}`
+  if (r.would_ask) return `Would ask: ${where} exists (--on-conflict skip|overwrite|rename decides without asking)`
+  if (r.skipped) return `Would skip ${r.source}: ${where} exists`
+  const verb = command === 'mv' ? 'move' : 'copy'
+  const how = r.numbered ? ' (under a numbered name: that one is taken)' : r.replaced ? ' (the old one would go to the recycle bin)' : ''
+  return `Would ${verb} ${r.source} → ${where}${how}`
 }

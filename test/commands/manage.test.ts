@@ -460,4 +460,61 @@ describe('manage commands: rm, mkdir, mv, cp', () => {
       assert.ok(f.emu.fs().get('/cp6/dst/x/inner.txt'))
     })
   })
+
+  describe('--dry-run (rm, mv, cp): every check, no change, no question', () => {
+    const writes = /openFile\/(recyclebin\/trash|delete|move|copy|update|create|complete)$/
+
+    it('rm -r -n of a folder without a terminal or --force: says what would go, with counts; nothing removed', async () => {
+      f.emu.fs().put('/dry1/dir/a.txt', 'x'.repeat(100))
+      f.emu.fs().put('/dry1/dir/sub/b.txt', 'y'.repeat(50))
+      f.emu.fs().put('/dry1/c.txt', 'z')
+      f.emu.resetCounters()
+      const r = await f.cli(['rm', '-r', '-n', '/dry1/dir', '/dry1/c.txt', '--json'])
+      assert.equal(r.exitCode, 0, r.stderr)
+      const results = json<RemoveResult[]>(r.stdout)
+      assert.deepEqual(results.map((x) => [x.path, x.removed, x.dry_run, x.method]), [['/dry1/dir', false, true, 'trash'], ['/dry1/c.txt', false, true, 'trash']])
+      assert.deepEqual(results[0].contents, {path: '/dry1/dir', type: 'folder', size: 150, files: 2, folders: 1, complete: true})
+      const human = await f.cli(['rm', '-r', '--dry-run', '/dry1/dir'])
+      assert.equal(human.exitCode, 0, human.stderr)
+      assert.match(human.stderr, /Would trash \/dry1\/dir\/ \(folder: 2 files, 1 folder/)
+      assert.ok(f.emu.fs().get('/dry1/dir/sub/b.txt') && f.emu.fs().get('/dry1/c.txt'), 'nothing removed')
+      assert.equal(f.emu.log.filter((e) => writes.test(e.path)).length, 0)
+
+      const permanent = await f.cli(['rm', '-n', '--permanent', '/dry1/c.txt'])
+      assert.match(permanent.stderr, /Would permanently delete \/dry1\/c\.txt/)
+      // The same refusals as a real run: a missing path (3), a folder without -r (2).
+      assert.equal((await f.cli(['rm', '-n', '/dry1/missing'])).exitCode, 3)
+      assert.equal((await f.cli(['rm', '-n', '/dry1/dir'])).exitCode, 2)
+      assert.ok(f.emu.fs().get('/dry1/c.txt'))
+    })
+
+    it('mv -n and cp -n: the plan, the same exit codes as a real run, and no write call', async () => {
+      f.emu.fs().put('/dry2/a.txt', 'new')
+      const old = f.emu.fs().put('/dry2/dst/a.txt', 'old')
+      f.emu.fs().put('/dry2/b.txt', 'b')
+      f.emu.resetCounters()
+
+      const moved = await f.cli(['mv', '-n', '/dry2/b.txt', '/dry2/dst', '--json'])
+      assert.equal(moved.exitCode, 0, moved.stderr)
+      assert.deepEqual(json<MoveCopyResult[]>(moved.stdout).map((x) => [x.destination, x.dry_run, x.replaced]), [['/dry2/dst/b.txt', true, null]])
+      assert.match((await f.cli(['mv', '-n', '/dry2/b.txt', '/dry2/dst'])).stderr, /Would move \/dry2\/b\.txt → \/dry2\/dst\/b\.txt/)
+
+      assert.equal((await f.cli(['cp', '-n', '/dry2/a.txt', '/dry2/dst'])).exitCode, 6, 'a taken name fails as it would')
+      const over = await f.cli(['cp', '-n', '/dry2/a.txt', '/dry2/dst', '--on-conflict', 'overwrite', '--json'])
+      assert.equal(json<MoveCopyResult[]>(over.stdout)[0].replaced, old.file_id)
+      const overHuman = await f.cli(['cp', '-n', '/dry2/a.txt', '/dry2/dst', '--on-conflict', 'overwrite'])
+      assert.match(overHuman.stderr, /Would copy \/dry2\/a\.txt → \/dry2\/dst\/a\.txt \(the old one would go to the recycle bin\)/)
+      const renamed = await f.cli(['cp', '-n', '/dry2/a.txt', '/dry2/dst', '--on-conflict', 'rename', '--json'])
+      assert.equal(json<MoveCopyResult[]>(renamed.stdout)[0].numbered, true)
+      const across = await f.cli(['cp', '-n', '/dry2/a.txt', 'alipan,drive=resource:/', '--json'])
+      assert.equal(across.exitCode, 0, across.stderr)
+      assert.equal(json<MoveCopyResult[]>(across.stdout)[0].dry_run, true)
+      assert.equal((await f.cli(['mv', '-n', '/dry2/missing', '/dry2/dst'])).exitCode, 3)
+
+      assert.equal(f.emu.log.filter((e) => writes.test(e.path)).length, 0, 'no write call')
+      assert.equal(f.emu.fs().read('/dry2/dst/a.txt').toString(), 'old')
+      assert.ok(f.emu.fs().get('/dry2/b.txt'))
+      assert.equal((await f.cli(['ls', 'alipan,drive=resource:/'])).stdout, '', 'nothing reached the other drive')
+    })
+  })
 })

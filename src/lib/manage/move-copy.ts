@@ -30,6 +30,11 @@ export interface MoveCopyOptions {
   across?: AcrossOptions
   /** A source that failed; the others go on. Fatal errors (auth, network, quota) throw instead. */
   onError?: (source: string, error: AlipanError) => void
+  /**
+   * `--dry-run`: every check a real run makes (sources, destination, clashes under `onConflict`)
+   * and the same errors, but nothing is moved, copied or replaced, and nobody is asked.
+   */
+  dryRun?: boolean
 }
 
 /** One result per source: the `--json` shape of `mv` and `cp`. */
@@ -46,6 +51,12 @@ export interface MoveCopyResult {
   /** A copy from another drive or login: every file, how it travelled (rapid or streamed) and what it cost. */
   files?: CopiedFile[]
   error?: {code: string; message: string}
+  /** `--dry-run`: what is described was not done (`replaced`: the entry that would go to the recycle bin). */
+  dry_run?: true
+  /** `--dry-run`: the name is taken and the copy or move would take a numbered one (`--on-conflict rename`). */
+  numbered?: true
+  /** `--dry-run` on a terminal: the name is taken, and the real run would ask what to do. */
+  would_ask?: true
 }
 
 interface Plan {
@@ -135,9 +146,12 @@ async function one(drive: Drive, op: Operation, source: string, plan: Plan, opti
   // The destination name is taken (by the source itself when it would land on itself).
   const existing = sameParent && name === src.name ? src : plan.free ? undefined : await drive.tryStat(target)
   let mode: 'plain' | 'overwrite' | 'rename' = 'plain'
+  if (existing && existing !== src && options.dryRun && options.onConflict === 'ask') {
+    return {result: {...result, type: existing.type, file_id: existing.file_id, skipped: true, dry_run: true, would_ask: true}}
+  }
   if (existing) {
     const choice = await resolveChoice(target, options)
-    if (choice === 'skip') return {result: {...result, type: existing.type, file_id: existing.file_id, skipped: true}}
+    if (choice === 'skip') return {result: {...result, type: existing.type, file_id: existing.file_id, skipped: true, ...(options.dryRun ? {dry_run: true as const} : {})}}
     if (existing === src) {
       if (op === 'move' || choice !== 'rename') throw new UsageError(`${source} and ${target} are the same ${src.type}.`, op === 'copy' ? {hint: 'use --on-conflict rename to make a numbered copy'} : undefined)
       mode = 'rename'
@@ -149,6 +163,9 @@ async function one(drive: Drive, op: Operation, source: string, plan: Plan, opti
     } else {
       throw new ConflictError(`${target} already exists.`, {hint: 'choose with --on-conflict skip|overwrite|rename'})
     }
+  }
+  if (options.dryRun) {
+    return {result: {...result, dry_run: true, replaced: mode === 'overwrite' ? existing!.file_id : null, ...(mode === 'rename' ? {numbered: true as const} : {})}}
   }
   const checkNameMode: CheckNameMode = mode === 'overwrite' ? 'ignore' : mode === 'rename' ? 'auto_rename' : 'refuse'
   const placed: Placed & Partial<AcrossPlaced> =

@@ -33,6 +33,8 @@ export interface RemoveOptions {
   onError?: (path: string, error: AlipanError) => void
   /** Folder walks for the confirmation stop after this many entries (the count says "at least"). */
   walkLimit?: number
+  /** `--dry-run`: resolve and measure what would go, as for the confirmation; remove nothing, ask nothing. */
+  dryRun?: boolean
 }
 
 /** One result per path: the `--json` shape of `rm`. */
@@ -43,6 +45,9 @@ export interface RemoveResult {
   method: RemovalMethod
   removed: boolean
   error?: {code: string; message: string}
+  /** `--dry-run`: nothing was removed; `contents` is what would have gone. */
+  dry_run?: true
+  contents?: RemovalTarget
 }
 
 export interface RemovalTarget {
@@ -87,18 +92,26 @@ export async function remove(drive: Drive, options: RemoveOptions): Promise<Remo
   const covered = (path: string) => present.some((p) => p.entry!.type === 'folder' && path.startsWith(`${p.path}/`))
   const targets = planned.filter((p) => !covered(p.path))
 
+  if (options.dryRun) {
+    const summary = await summarize(drive, targets, options)
+    return targets.map(({path, entry}) => ({
+      path,
+      file_id: entry?.file_id ?? null,
+      type: entry?.type ?? null,
+      method,
+      removed: false,
+      dry_run: true,
+      ...(entry ? {contents: summary.targets.find((t) => t.path === entry.path)} : {}),
+    }))
+  }
+
   if (!options.force) {
     if (!options.confirm) {
       throw new UsageError(`Refusing to ${method === 'delete' ? 'permanently delete' : 'remove'} without confirmation: there is no terminal to ask on.`, {
         hint: 'pass --force (-f) to remove without asking',
       })
     }
-    const summary: RemovalSummary = {method, targets: []}
-    for (const {entry} of targets) {
-      if (entry?.type === 'folder') await options.events?.counting?.(entry.path)
-      if (entry) summary.targets.push(await measure(drive, entry, options.walkLimit ?? WALK_LIMIT))
-    }
-    await options.events?.counted?.()
+    const summary = await summarize(drive, targets, options)
     if (summary.targets.length > 0 && !(await options.confirm(summary))) {
       return targets.map(({path, entry}) => ({path, file_id: entry?.file_id ?? null, type: entry?.type ?? null, method, removed: false}))
     }
@@ -137,6 +150,17 @@ export async function removeEntry(drive: AlipanDrive, entry: RemoteEntry, method
   const answer = method === 'delete' ? await deleteFile(drive.client, drive.driveId, entry.file_id) : await trashFile(drive.client, drive.driveId, entry.file_id)
   await settle(drive.client, answer, `${method === 'delete' ? 'Deleting' : 'Trashing'} ${entry.path}`, {signal: options.signal, events: options.events})
   drive.forget(entry.path)
+}
+
+/** What the targets hold, folders walked (up to the walk limit): for the confirmation and a dry run. */
+async function summarize(drive: Drive, targets: Array<{entry?: RemoteEntry}>, options: RemoveOptions): Promise<RemovalSummary> {
+  const summary: RemovalSummary = {method: options.method, targets: []}
+  for (const {entry} of targets) {
+    if (entry?.type === 'folder') await options.events?.counting?.(entry.path)
+    if (entry) summary.targets.push(await measure(drive, entry, options.walkLimit ?? WALK_LIMIT))
+  }
+  await options.events?.counted?.()
+  return summary
 }
 
 /** Size and contents of what is about to go, for the confirmation. */
