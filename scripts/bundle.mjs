@@ -84,6 +84,8 @@ const common = {
   // oclif requires `typescript` only to read a tsconfig in development (9 MB if bundled).
   external: ['typescript'],
   logLevel: 'warning',
+  // secretbox.ts reads import.meta only where there is no `require` (the sources under tsx); the bundle has one.
+  logOverride: {'empty-import-meta': 'silent'},
   metafile: true,
 }
 
