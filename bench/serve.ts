@@ -121,7 +121,7 @@ export async function benchServeProxy({emu, token, drive, big}: BenchContext): P
   await bigFileOnDrive(big, '/bench/serve/proxy.bin')
   const entry = await emu.api('/adrive/v1.0/openFile/get_by_path', token, {drive_id: drive, file_path: '/bench/serve/proxy.bin'})
   const signed = (await emu.api(LINK, token, {drive_id: drive, file_id: entry.file_id})).url as string
-  await proxyRow(signed, 'uncapped')
+  await proxyRow(signed, 'uncapped', true)
   await emu.control('/download-cap', {value: BENEFIT_PACK_CAP})
   try {
     await proxyRow(signed, `each connection capped at ${BENEFIT_PACK_CAP / MiB} MiB/s (the benefit pack)`)
@@ -130,34 +130,59 @@ export async function benchServeProxy({emu, token, drive, big}: BenchContext): P
   }
 }
 
-async function proxyRow(signed: string, conditions: string): Promise<void> {
+/** curl of the whole file through a proxy at `url`, its CPU and the proxy's (`proxyCpuMs`) added up. */
+async function throughProxy(url: string, proxyCpuMs: () => number): Promise<Timed> {
+  const before = proxyCpuMs()
+  const r = await run('curl', ['-sS', '-f', '-o', '/dev/null', url])
+  if (r.code !== 0) throw new Error(`curl through ${url} failed: ${r.stderr}`)
+  return {...r, cpuMs: (r.cpuMs ?? 0) + (proxyCpuMs() - before)}
+}
+
+/** `bench/bare-proxy.mjs`: an http.get piped into the response, the floor of any proxy in Node. */
+async function startBareProxy(signed: string): Promise<{url: string; cpuMs(): number; stop(): void}> {
+  const child = spawn(process.execPath, [new URL('bare-proxy.mjs', import.meta.url).pathname, signed], {stdio: ['ignore', 'pipe', 'inherit']})
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout!.once('data', (d) => resolve(String(d).trim()))
+    child.once('close', (code) => reject(new Error(`bare-proxy.mjs exited ${code}`)))
+  })
+  return {url, cpuMs: () => procCpuMs(child.pid!, [14, 15]) ?? Number.NaN, stop: () => child.kill()}
+}
+
+async function proxyRow(signed: string, conditions: string, withBare = false): Promise<void> {
   const server = await startServer(['--proxy'])
+  const bare = withBare ? await startBareProxy(signed) : undefined
   try {
     const ours: Timed[] = []
     const curl: Timed[] = []
+    const piped: Timed[] = []
     for (let i = 0; i < RUNS; i++) {
       await settle()
-      const before = server.cpuMs()
-      const r = await run('curl', ['-sS', '-f', '-o', '/dev/null', `${server.url}/bench/serve/proxy.bin`])
-      if (r.code !== 0) throw new Error(`curl through the proxy failed: ${r.stderr}`)
-      ours.push({...r, cpuMs: (r.cpuMs ?? 0) + (server.cpuMs() - before)})
+      ours.push(await throughProxy(`${server.url}/bench/serve/proxy.bin`, () => server.cpuMs()))
       await settle()
       const c = await run('curl', ['-sS', '-f', '-o', '/dev/null', signed])
       if (c.code !== 0) throw new Error(`curl from the signed URL failed: ${c.stderr}`)
       curl.push(c)
+      if (bare) {
+        await settle()
+        piped.push(await throughProxy(bare.url, () => bare.cpuMs()))
+      }
     }
     const ms = (runs: Timed[]) => median(runs.map((r) => r.ms))
     const ratio = ms(ours) / ms(curl)
+    const floor = bare
+      ? `. A bare Node proxy (http.get piped to the response, bench/bare-proxy.mjs): ${spread(piped.map((r) => r.ms))}, ${(ms(piped) / ms(curl)).toFixed(2)}× curl; ${cpuNote(piped)} (curl + proxy); ours is ${(ms(ours) / ms(piped)).toFixed(2)}× it`
+      : ''
     rows.push({
       name: `serve webdav --proxy: GET of ${BIG / MiB} MiB with curl vs curl from the signed URL, ${conditions}`,
       ours: `${spread(ours.map((r) => r.ms))}, ${rate(BIG, ms(ours))}; ${cpuNote(ours)} (curl + server)`,
-      baseline: `${spread(curl.map((r) => r.ms))}, ${rate(BIG, ms(curl))}; ${cpuNote(curl)}`,
+      baseline: `${spread(curl.map((r) => r.ms))}, ${rate(BIG, ms(curl))}; ${cpuNote(curl)}${floor}`,
       ratio: `${ratio.toFixed(2)}×`,
       target: '≤ 1.10×',
       rss: `${server.peakRssMb().toFixed(0)} MB`,
       ok: ratio <= 1.1,
     })
   } finally {
+    bare?.stop()
     await server.stop()
   }
 }
