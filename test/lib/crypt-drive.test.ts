@@ -153,6 +153,39 @@ describe('encrypted drive: pieces', () => {
       assert.equal(existsSync(rangeStatePath(part)), false)
     })
 
+    it('killed outright between two saves of its record (decoded bytes over stored ones it still counts): the resume starts over and lands the file', async () => {
+      const plain = pattern(12 * MiB + 777, 9)
+      const local = join(f.workDir, 'up-killed.bin')
+      writeFileSync(local, plain)
+      const folder = await drive.mkdirp('/dl-killed')
+      await drive.upload(folder, 'big.bin', {kind: 'file', path: local, size: plain.length, mtimeMs: Date.now()}, {checkNameMode: 'refuse', occupants: [], rapid: true})
+      const entry = await drive.stat('/dl-killed/big.bin')
+      const destination = join(f.workDir, 'down-killed.bin')
+      f.emu.resetCounters()
+      f.emu.setThrottle(4 * MiB)
+      const abort = new AbortController()
+      const watch = setInterval(() => f.emu.counters.bytesOut > 5 * MiB && abort.abort(), 20)
+      await assert.rejects(drive.download(entry, destination, {signal: abort.signal, pieceSize: MiB, streams: 3}), /Interrupted/)
+      clearInterval(watch)
+      f.emu.setThrottle(false)
+      // What the record said at its save before the last: a block edge 40 blocks back, whose stored
+      // bytes the decoded ones written since have overwritten (as after kill -9 between two saves).
+      const part = `${destination}.alipan-part`
+      const record = JSON.parse(readFileSync(rangeStatePath(part), 'utf8'))
+      assert.ok(record.decoded && record.decoded.decoded > 0, 'decoded in place before the interruption')
+      const blocks = Math.max(0, Math.floor(record.decoded.decoded / BLOCK_DATA_SIZE) - 40)
+      record.decoded = {...record.decoded, stored: HEADER_SIZE + blocks * BLOCK_SIZE, decoded: blocks * BLOCK_DATA_SIZE}
+      writeFileSync(rangeStatePath(part), JSON.stringify(record))
+
+      f.emu.resetCounters()
+      const result = await drive.download(entry, destination, {pieceSize: MiB})
+      assert.equal(result.verified, true)
+      assert.ok(readFileSync(destination).equals(plain), 'the file lands whole')
+      assert.ok(f.emu.counters.bytesOut >= encryptedSize(plain.length), `started over: ${f.emu.counters.bytesOut} bytes fetched`)
+      assert.equal(existsSync(part), false)
+      assert.equal(existsSync(rangeStatePath(part)), false)
+    })
+
     it('range reads across block edges: from the start (header with the blocks), and anywhere else with the recorded nonce or a 32-byte read', async () => {
       const plain = pattern(3 * BLOCK_DATA_SIZE + 10, 9)
       const local = join(f.workDir, 'ranges.bin')

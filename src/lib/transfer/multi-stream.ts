@@ -91,11 +91,28 @@ export interface MultiStreamResult {
  * file: the refused stream waits and retries, and the other streams carry on.
  */
 export async function downloadInStreams(entry: RemoteEntry, partPath: string, options: MultiStreamOptions): Promise<MultiStreamResult> {
+  const attempt = {resumedDecoding: false, decodeFailed: false}
+  try {
+    return await downloadOnce(entry, partPath, options, attempt)
+  } catch (error) {
+    // Decoded bytes land over stored bytes (codec.ts), and the sidecar is saved about once a
+    // second: a process killed outright (kill -9, a second Ctrl-C, power) between two saves leaves
+    // decoded bytes where its record still counts stored ones, and that resume does not decode.
+    // Its .part is gone by now; the file starts over once, so only bytes that do not decode from
+    // the first one on are reported as such (a wrong password, a corrupted file).
+    if (!attempt.resumedDecoding || !attempt.decodeFailed) throw error
+    debug('download', `${entry.path}: the resumed .part did not decode (${(error as Error).message}); starting over`)
+    return downloadOnce(entry, partPath, options, {resumedDecoding: false, decodeFailed: false})
+  }
+}
+
+async function downloadOnce(entry: RemoteEntry, partPath: string, options: MultiStreamOptions, attempt: {resumedDecoding: boolean; decodeFailed: boolean}): Promise<MultiStreamResult> {
   const {size} = entry
   const codec = options.decode
   const identity = {file_id: entry.file_id, size, content_hash: entry.content_hash}
   const {written, decoded: from} = await resumable(partPath, identity, codec !== undefined)
   const resumedFrom = written.size
+  attempt.resumedDecoding = codec !== undefined && resumedFrom > 0
   const handle = await open(partPath, resumedFrom > 0 ? 'r+' : 'w+').catch((error: unknown) => {
     throw asLocalFsError(error, partPath)
   })
@@ -166,6 +183,7 @@ export async function downloadInStreams(entry: RemoteEntry, partPath: string, op
     await writer?.idle()
     await handle.close()
     // Bytes that do not decode are of no use to a later run; anything else is kept for it.
+    attempt.decodeFailed = decodeFailed
     if (decodeFailed) {
       await rm(partPath, {force: true})
       await discardRangeState(partPath)
