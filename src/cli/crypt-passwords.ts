@@ -1,7 +1,6 @@
 import {execFile} from 'node:child_process'
 
 import {UsageError} from '../lib/errors.js'
-import {registerSecret} from '../lib/redact.js'
 import {canPrompt} from './prompts.js'
 
 export interface CryptPasswords {
@@ -12,14 +11,21 @@ export interface CryptPasswords {
 
 /**
  * The passwords of a new encrypted location, never from an argument (arguments show in the
- * process list): `--password-command` (its first line of output, and a second line for
- * password2), else ALIPAN_CRYPT_PASSWORD and ALIPAN_CRYPT_PASSWORD2, else asked on a terminal
- * (twice). Without any of these, a usage error.
+ * process list): `--password-command` (the first line of its output; password2 from
+ * `--password2-command` the same way, else ALIPAN_CRYPT_PASSWORD2), else ALIPAN_CRYPT_PASSWORD
+ * and ALIPAN_CRYPT_PASSWORD2, else asked on a terminal (twice). Without any of these, a usage
+ * error. Only a first line counts: `pass show` prints notes (`login: …`) after the password, and
+ * one of those taken for the salt would make a backup rclone cannot read with the password alone.
  */
-export async function cryptPasswords(command: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<CryptPasswords> {
+export async function cryptPasswords(command: string | undefined, env: NodeJS.ProcessEnv = process.env, command2?: string): Promise<CryptPasswords> {
   let passwords: CryptPasswords
-  if (command !== undefined) passwords = await fromCommand(command)
-  else if (env.ALIPAN_CRYPT_PASSWORD !== undefined) passwords = {password: env.ALIPAN_CRYPT_PASSWORD, password2: env.ALIPAN_CRYPT_PASSWORD2 ?? ''}
+  if (command !== undefined) {
+    const password = await firstLine(command, '--password-command')
+    const password2 = command2 !== undefined ? await firstLine(command2, '--password2-command') : (env.ALIPAN_CRYPT_PASSWORD2 ?? '')
+    passwords = {password, password2}
+  } else if (command2 !== undefined) {
+    throw new UsageError('--password2-command goes with --password-command.', {hint: 'give the password by --password-command too (or both by ALIPAN_CRYPT_PASSWORD and ALIPAN_CRYPT_PASSWORD2)'})
+  } else if (env.ALIPAN_CRYPT_PASSWORD !== undefined) passwords = {password: env.ALIPAN_CRYPT_PASSWORD, password2: env.ALIPAN_CRYPT_PASSWORD2 ?? ''}
   else if (canPrompt()) passwords = await ask()
   else {
     throw new UsageError('No password for the encrypted location, and no terminal to ask on.', {
@@ -27,8 +33,9 @@ export async function cryptPasswords(command: string | undefined, env: NodeJS.Pr
     })
   }
   if (passwords.password === '') throw new UsageError('The password is empty.', {hint: 'rclone refuses an empty crypt password too'})
-  registerSecret(passwords.password)
-  registerSecret(passwords.password2)
+  // Not registered for redaction (redact.ts hides registered values wherever they appear): no
+  // message is ever made from a password, and a password that is also a word of a path would be
+  // given away by the [redacted] put in that path's place.
   return passwords
 }
 
@@ -48,17 +55,17 @@ async function ask(): Promise<CryptPasswords> {
   return {password, password2}
 }
 
-function fromCommand(command: string): Promise<CryptPasswords> {
+/** The first line of a command's output (no shell is run). */
+function firstLine(command: string, flag: string): Promise<string> {
   const argv = splitCommand(command)
-  if (argv.length === 0) throw new UsageError('--password-command is empty.')
+  if (argv.length === 0) throw new UsageError(`${flag} is empty.`)
   return new Promise((resolve, reject) => {
     execFile(argv[0], argv.slice(1), {timeout: 120_000, maxBuffer: 64 * 1024, windowsHide: true}, (error, stdout, stderr) => {
       if (error) {
         const why = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'it was not found' : `it failed${String(stderr).trim() ? `: ${String(stderr).trim().split('\n')[0]}` : ''}`
-        return reject(new UsageError(`--password-command ${argv[0]}: ${why}.`, {hint: 'the command prints the password on its first line (and password2 on its second)'}))
+        return reject(new UsageError(`${flag} ${argv[0]}: ${why}.`, {hint: 'the command prints the password on its first line'}))
       }
-      const [password = '', password2 = ''] = String(stdout).split('\n').map((line) => line.replace(/\r$/, ''))
-      resolve({password, password2})
+      resolve(String(stdout).split('\n')[0].replace(/\r$/, ''))
     })
   })
 }

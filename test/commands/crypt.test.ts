@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict'
 import {createHash} from 'node:crypto'
-import {existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync} from 'node:fs'
+import {existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
@@ -77,10 +77,16 @@ describe('encrypted locations (crypt)', () => {
       assert.match(result.stderr, /--password-command/)
     })
 
-    it('--password-command: the first line is the password, the second password2 (no shell)', async () => {
+    it('--password-command and --password2-command: the first line of each (no shell); later lines, as pass prints notes, are ignored', async () => {
       const script = join(f.workDir, 'pw.mjs')
-      writeFileSync(script, "process.stdout.write('correct horse\\nbattery staple\\n')\n")
-      const result = await f.cli(['crypt', 'add', 'bycmd', '--remote', 'alipan:/vault', '--password-command', `"${process.execPath}" ${script}`, '--json'])
+      writeFileSync(script, "process.stdout.write('correct horse\\nlogin: me\\nurl: example.org\\n')\n")
+      const script2 = join(f.workDir, 'pw2.mjs')
+      writeFileSync(script2, "process.stdout.write('battery staple\\nnotes\\n')\n")
+      const alone = await f.cli(['crypt', 'add', 'onlyfirst', '--remote', 'alipan:/onlyfirst', '--password-command', `"${process.execPath}" ${script}`, '--json'], {env: {ALIPAN_CRYPT_PASSWORD2: ''}})
+      assert.equal(alone.exitCode, 0, alone.stderr)
+      assert.equal(JSON.parse(alone.stdout).password2, false, 'the notes after the password are not a salt')
+      await f.cli(['crypt', 'remove', 'onlyfirst'])
+      const result = await f.cli(['crypt', 'add', 'bycmd', '--remote', 'alipan:/vault', '--password-command', `"${process.execPath}" ${script}`, '--password2-command', `"${process.execPath}" ${script2}`, '--json'])
       assert.equal(result.exitCode, 0, result.stderr)
       assert.equal(JSON.parse(result.stdout).password2, true)
       // Same passwords, same remote: the two locations read the same files.
@@ -156,6 +162,21 @@ describe('encrypted locations (crypt)', () => {
       const back = await f.spawn(['get', 'vault2:/round.txt', '-'])
       assert.equal(back.stdout, 'round trip', back.stderr)
       assert.equal((await f.cli(['crypt', 'remove', 'vault2'])).exitCode, 0)
+
+      // Another kind of remote under that name is left alone (exit 6); a symlinked rclone.conf stays a link.
+      const theirs = join(f.workDir, 'theirs.conf')
+      writeFileSync(theirs, '[vault]\ntype = drive\ntoken = {"access_token":"keep me"}\n')
+      const clash = await f.cli(['crypt', 'export', 'vault', '--rclone-remote', '/mnt/raw', '--config', theirs])
+      assert.equal(clash.exitCode, 6, clash.stderr)
+      assert.match(clash.stderr, /already has a remote \[vault\] of type drive/)
+      assert.match(readFileSync(theirs, 'utf8'), /keep me/)
+      if (process.platform !== 'win32') {
+        const link = join(f.workDir, 'linked.conf')
+        symlinkSync(out, link)
+        assert.equal((await f.cli(['crypt', 'export', 'vault', '--rclone-remote', '/mnt/other', '--config', link])).exitCode, 0)
+        assert.ok(lstatSync(link).isSymbolicLink(), 'still a link')
+        assert.match(readFileSync(out, 'utf8'), /remote = \/mnt\/other/)
+      }
     })
 
     it('remove forgets the settings, not the files; an unknown name exits 3', async () => {
@@ -252,6 +273,8 @@ describe('encrypted locations (crypt)', () => {
       f.emu.fs().put('/vault/notes/plain-name.txt', 'not encrypted')
       const stored = `${crypt.names.encryptDirPath('notes')}`
       f.emu.fs().put(`/vault/${stored}/x`, 'x')
+      writeFileSync(join(f.workDir, 'kept.txt'), 'kept')
+      assert.equal((await f.cli(['put', join(f.workDir, 'kept.txt'), 'vault:/notes/'])).exitCode, 0)
       const ls = await f.cli(['ls', 'vault:/'])
       assert.equal(ls.exitCode, 0, ls.stderr)
       assert.match(ls.stderr, /Notice: vault: skipped \/vault\/notes: its name does not decrypt/)
@@ -259,6 +282,32 @@ describe('encrypted locations (crypt)', () => {
       const lsAgain = await f.cli(['ls', '-R', 'vault:/notes'])
       assert.match(lsAgain.stderr, /skipped \/vault\/[a-z0-9]+\/x: its name does not decrypt/)
       assert.equal(lsAgain.stderr.split('\n').filter((l) => l.includes('/x:')).length, 1, 'once')
+      assert.equal(lsAgain.stdout, 'kept.txt\n')
+    })
+
+    it('a password that is also a word of a path is not given away by redacting that path', async () => {
+      const env = {ALIPAN_CRYPT_PASSWORD: 'archive2024', ALIPAN_CRYPT_PASSWORD2: ''}
+      assert.equal((await f.cli(['crypt', 'add', 'wordy', '--remote', 'alipan:/wordy'], {env})).exitCode, 0)
+      const r = await f.cli(['ls', 'wordy:/archive2024'])
+      assert.equal(r.exitCode, 3, r.stderr)
+      assert.match(r.stderr, /wordy:\/archive2024/)
+      assert.doesNotMatch(r.stderr, /redacted/)
+      assert.equal((await f.cli(['crypt', 'remove', 'wordy'])).exitCode, 0)
+    })
+
+    it('a wrong password where names are encrypted: not an empty folder but one line and exit 10 (ls, get -r, sync)', async () => {
+      writeFileSync(join(f.workDir, 'named.txt'), 'names need the right key')
+      assert.equal((await f.cli(['put', join(f.workDir, 'named.txt'), 'vault:/named/'])).exitCode, 0)
+      const env = {ALIPAN_CRYPT_PASSWORD: 'not the password', ALIPAN_CRYPT_PASSWORD2: PASSWORDS.ALIPAN_CRYPT_PASSWORD2}
+      assert.equal((await f.cli(['crypt', 'add', 'wrongnames', '--remote', 'alipan:/vault'], {env})).exitCode, 0)
+      for (const args of [['ls', 'wrongnames:/'], ['get', '-r', 'wrongnames:/', join(f.workDir, 'wrongnames-out')], ['sync', 'wrongnames:/', join(f.workDir, 'wrongnames-mirror')]]) {
+        const r = await f.cli(args)
+        assert.equal(r.exitCode, 10, `${args.join(' ')}: ${r.stderr}`)
+        assert.match(r.stderr, /Cannot decrypt any of the \d+ names in wrongnames:\/: wrong password, or not an encrypted folder/, args.join(' '))
+        assert.doesNotMatch(r.stderr, /not the password/)
+      }
+      assert.equal(existsSync(join(f.workDir, 'wrongnames-out', 'named')), false)
+      assert.equal((await f.cli(['crypt', 'remove', 'wrongnames'])).exitCode, 0)
     })
 
     it('get of a file uploaded with other passwords: one line, exit 10, nothing under the final name', async () => {

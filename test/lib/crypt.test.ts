@@ -475,7 +475,7 @@ describe('rclone obscure and rclone.conf', () => {
     assert.equal(reveal('YWFhYWFhYWFhYWFhYWFhYXMaGgIlEQ'), 'potato')
     assert.equal(reveal('YmJiYmJiYmJiYmJiYmJiYp3gcEWbAw'), 'potato')
     assert.equal(reveal(obscure('pässwörd 🔑')), 'pässwörd 🔑')
-    for (const bad of ['YmJiYmJiYmJiYmJiYmJiYp*gcEWbAw', 'aGVsbG8', '']) {
+    for (const bad of ['YmJiYmJiYmJiYmJiYmJiYp*gcEWbAw', 'aGVsbG8', '', 'correcthorsebatterystaples']) {
       assert.throws(() => reveal(bad, 'the password of [v]'), (error: unknown) => error instanceof UsageError && error.exitCode === ExitCode.usage && error.code === 'BadObscuredValue' && /password of \[v\]/.test(error.message), bad)
     }
   })

@@ -17,7 +17,7 @@ export default class CryptExport extends AlipanCommand {
     name: Args.string({description: 'The encrypted location.', required: true}),
   }
 
-  static override description = `The section rclone needs to read the same encrypted files: its passwords obscured as rclone writes them, the same name options. rclone cannot reach Alipan by itself: --rclone-remote says where rclone finds the encrypted files, either a local folder they were fetched into as they are stored (\`alipan get -r alipan:/vault ./vault-raw\`, or any other client), or an rclone remote reaching the same Alipan folder (an OpenList WebDAV remote, \`openlist:/vault\`). Without --config the section is printed on standard output (it holds the obscured passwords: keep it private); with --config it is written into that rclone.conf (replacing a section of the same name).`
+  static override description = `The section rclone needs to read the same encrypted files: its passwords obscured as rclone writes them, the same name options. rclone cannot reach Alipan by itself: --rclone-remote says where rclone finds the encrypted files, either a local folder they were fetched into as they are stored (\`alipan get -r alipan:/vault ./vault-raw\`, or any other client), or an rclone remote reaching the same Alipan folder (an OpenList WebDAV remote, \`openlist:/vault\`). Without --config the section is printed on standard output (it holds the obscured passwords: keep it private); with --config it is written into that rclone.conf (replacing a crypt section of the same name; a remote of another type under that name is left alone, exit 6).`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> vault --rclone-remote ./vault-raw',

@@ -27,7 +27,7 @@ import type {TransferProgress} from '../transfer/upload.js'
 import {cryptCodec} from './codec.js'
 import {type Crypt, decryptedSize, headerNonce} from './crypt.js'
 import {EncryptedSource} from './encrypted-source.js'
-import {BadNameError} from './errors.js'
+import {BadNameError, WrongNamesError} from './errors.js'
 import {HEADER_SIZE, NONCE_SIZE, cipherRange, decryptedSizeOrReason, encryptedSize} from './format.js'
 import type {NonceStore} from './nonces.js'
 
@@ -211,14 +211,22 @@ export class CryptDrive implements Drive {
       if (root.file_id === NOT_YET) return yield []
       folder = root
     }
+    let plain = 0
+    let undecryptable = 0
     for await (const page of this.inner.pages(this.storedEntry(folder), order)) {
       const entries: RemoteEntry[] = []
       for (const stored of page) {
         const entry = this.plainEntry(stored, folder.path)
         if (entry) entries.push(this.remember(entry))
+        else undecryptable++
       }
+      plain += entries.length
       yield entries
     }
+    // A few foreign names are skipped with a notice, as rclone does; a folder of nothing but
+    // names that do not decrypt is the sign of a wrong password, which must not pass for an
+    // empty folder (a sync from it would see nothing, a get -r would land nothing and exit 0).
+    if (plain === 0 && undecryptable > 0) throw new WrongNamesError(`${this.options.name}:${folder.path}`, undecryptable)
   }
 
   async list(target: string | RemoteEntry, order?: ListOrder): Promise<RemoteEntry[]> {

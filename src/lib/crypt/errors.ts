@@ -23,6 +23,16 @@ export class WrongPasswordError extends CryptError {
   }
 }
 
+/**
+ * Not one name in a folder that holds entries decrypts: the name key is not the one they were
+ * written with (a wrong password), or the folder was never an encrypted location's.
+ */
+export class WrongNamesError extends CryptError {
+  constructor(folder: string, count: number) {
+    super(`Cannot decrypt ${count === 1 ? 'the one name' : `any of the ${count} names`} in ${folder}: wrong password, or not an encrypted folder.`, {code: 'CryptWrongPassword', hint: PASSWORD_HINT})
+  }
+}
+
 /** The 8-byte `RCLONE\0\0` header is missing: these bytes were never encrypted by rclone's crypt. */
 export class NotEncryptedError extends CryptError {
   constructor(label?: string, detail = 'it does not start with the RCLONE header') {

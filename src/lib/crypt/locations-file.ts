@@ -4,7 +4,6 @@ import {join} from 'node:path'
 
 import {ensurePrivateDir} from '../auth/credentials.js'
 import {AlipanError, ExitCode, UsageError, asConfigFsError} from '../errors.js'
-import {registerSecret} from '../redact.js'
 import {NAME_ENCODINGS, type NameEncoding} from './encodings.js'
 import {NAME_MODES, type NameMode} from './names.js'
 import {obscure, reveal} from './obscure.js'
@@ -92,14 +91,16 @@ export class CryptLocations {
     return Object.hasOwn(all, name) ? all[name] : undefined
   }
 
-  /** A location with its passwords revealed, registered as secrets so no log can show them. */
+  /**
+   * A location with its passwords revealed. They are not registered for redaction: nothing makes a
+   * message of them, and redacting them inside other text (a path holding the same word) would
+   * give them away.
+   */
   revealed(name: string): RevealedCryptLocation | undefined {
     const stored = this.get(name)
     if (!stored) return undefined
     const password = reveal(stored.password, `the password of ${name} (in ${this.path})`)
     const password2 = stored.password2 ? reveal(stored.password2, `password2 of ${name} (in ${this.path})`) : ''
-    registerSecret(password)
-    registerSecret(password2)
     const {password: _p, password2: _q, ...rest} = stored
     return {...rest, name, password, password2}
   }

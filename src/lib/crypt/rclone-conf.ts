@@ -1,6 +1,6 @@
-import {readFile, rename, rm, writeFile} from 'node:fs/promises'
+import {readFile, realpath, rename, rm, writeFile} from 'node:fs/promises'
 
-import {UsageError, asLocalFsError} from '../errors.js'
+import {ConflictError, UsageError, asLocalFsError} from '../errors.js'
 import {NAME_ENCODINGS, type NameEncoding} from './encodings.js'
 import {NAME_MODES, type NameMode} from './names.js'
 import {obscure, reveal} from './obscure.js'
@@ -147,7 +147,13 @@ export async function saveCryptRemote(path: string, config: CryptRemoteConfig): 
     if (error.code === 'ENOENT') return ''
     throw asLocalFsError(error, path, 'reading')
   })
-  parseRcloneConfig(before) // refuse to rewrite a file we cannot read
+  const existing = parseRcloneConfig(before).get(config.name) // refuses a file we cannot read
+  const type = existing?.get('type')
+  if (existing && type !== 'crypt') {
+    throw new ConflictError(`${path} already has a remote [${config.name}] of type ${type ?? '(none)'}; it is left alone.`, {hint: 'export under another name (alipan crypt export NAME --section OTHER)'})
+  }
+  // A symlinked rclone.conf (dotfiles) stays a link: the file it points to is rewritten.
+  path = await realpath(path).catch(() => path)
   const temp = `${path}.${process.pid}.tmp`
   try {
     await writeFile(temp, withSection(before, config.name, formatCryptSection(config)), {mode: 0o600})
