@@ -464,27 +464,29 @@ describe('manage commands: rm, mkdir, mv, cp', () => {
   describe('--dry-run (rm, mv, cp): every check, no change, no question', () => {
     const writes = /openFile\/(recyclebin\/trash|delete|move|copy|update|create|complete)$/
 
-    it('rm -r -n of a folder without a terminal or --force: says what would go, with counts; nothing removed', async () => {
+    it('rm -r -n: says what would go, with counts; nothing removed; without a terminal, --force as a real run needs it', async () => {
       f.emu.fs().put('/dry1/dir/a.txt', 'x'.repeat(100))
       f.emu.fs().put('/dry1/dir/sub/b.txt', 'y'.repeat(50))
       f.emu.fs().put('/dry1/c.txt', 'z')
       f.emu.resetCounters()
-      const r = await f.cli(['rm', '-r', '-n', '/dry1/dir', '/dry1/c.txt', '--json'])
+      const refused = await f.cli(['rm', '-r', '-n', '/dry1/dir'])
+      assert.equal(refused.exitCode, 2, 'no terminal and no --force: refused, as the real run would be')
+      const r = await f.cli(['rm', '-r', '-n', '-f', '/dry1/dir', '/dry1/c.txt', '--json'])
       assert.equal(r.exitCode, 0, r.stderr)
       const results = json<RemoveResult[]>(r.stdout)
       assert.deepEqual(results.map((x) => [x.path, x.removed, x.dry_run, x.method]), [['/dry1/dir', false, true, 'trash'], ['/dry1/c.txt', false, true, 'trash']])
       assert.deepEqual(results[0].contents, {path: '/dry1/dir', type: 'folder', size: 150, files: 2, folders: 1, complete: true})
-      const human = await f.cli(['rm', '-r', '--dry-run', '/dry1/dir'])
+      const human = await f.cli(['rm', '-rf', '--dry-run', '/dry1/dir'])
       assert.equal(human.exitCode, 0, human.stderr)
       assert.match(human.stderr, /Would trash \/dry1\/dir\/ \(folder: 2 files, 1 folder/)
       assert.ok(f.emu.fs().get('/dry1/dir/sub/b.txt') && f.emu.fs().get('/dry1/c.txt'), 'nothing removed')
       assert.equal(f.emu.log.filter((e) => writes.test(e.path)).length, 0)
 
-      const permanent = await f.cli(['rm', '-n', '--permanent', '/dry1/c.txt'])
+      const permanent = await f.cli(['rm', '-nf', '--permanent', '/dry1/c.txt'])
       assert.match(permanent.stderr, /Would permanently delete \/dry1\/c\.txt/)
       // The same refusals as a real run: a missing path (3), a folder without -r (2).
       assert.equal((await f.cli(['rm', '-n', '/dry1/missing'])).exitCode, 3)
-      assert.equal((await f.cli(['rm', '-n', '/dry1/dir'])).exitCode, 2)
+      assert.equal((await f.cli(['rm', '-nf', '/dry1/dir'])).exitCode, 2)
       assert.ok(f.emu.fs().get('/dry1/c.txt'))
     })
 
@@ -510,6 +512,16 @@ describe('manage commands: rm, mkdir, mv, cp', () => {
       assert.equal(across.exitCode, 0, across.stderr)
       assert.equal(json<MoveCopyResult[]>(across.stdout)[0].dry_run, true)
       assert.equal((await f.cli(['mv', '-n', '/dry2/missing', '/dry2/dst'])).exitCode, 3)
+      // Two sources of one name: the second finds the name its predecessor would take.
+      f.emu.fs().put('/dry2/other/b.txt', 'b2')
+      assert.equal((await f.cli(['cp', '-n', '/dry2/b.txt', '/dry2/other/b.txt', '/dry2/dst'])).exitCode, 6)
+      const both = await f.cli(['cp', '-n', '/dry2/b.txt', '/dry2/other/b.txt', '/dry2/dst', '--on-conflict', 'skip', '--json'])
+      assert.deepEqual(json<MoveCopyResult[]>(both.stdout).map((x) => x.skipped), [false, true])
+      // A copy a real run refuses (file by file into an encrypted location) is refused by the dry run too.
+      assert.equal((await f.cli(['crypt', 'add', 'dryvault', '--remote', 'alipan:/dryvault'], {env: {ALIPAN_CRYPT_PASSWORD: 'dry run pw'}})).exitCode, 0)
+      const encrypted = await f.cli(['cp', '-n', '/dry2/a.txt', 'dryvault:/'])
+      assert.equal(encrypted.exitCode, 2, encrypted.stderr)
+      assert.match(encrypted.stderr, /encrypted location is not supported/)
 
       assert.equal(f.emu.log.filter((e) => writes.test(e.path)).length, 0, 'no write call')
       assert.equal(f.emu.fs().read('/dry2/dst/a.txt').toString(), 'old')

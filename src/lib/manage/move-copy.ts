@@ -8,7 +8,7 @@ import {AlipanError, ConflictError, NotFoundError, UsageError, throwIfAborted} f
 import type {ConflictChoice, ConflictResolver} from '../files/events.js'
 import {isFatal} from '../files/pool.js'
 import {type TaskEvents, settle} from './async-task.js'
-import {type AcrossOptions, type AcrossPlaced, type CopiedFile, copyAcross} from './cross-copy.js'
+import {type AcrossOptions, type AcrossPlaced, type CopiedFile, acrossApis, copyAcross} from './cross-copy.js'
 
 export type MoveCopyConflictMode = 'fail' | 'skip' | 'overwrite' | 'rename'
 export type Operation = 'move' | 'copy'
@@ -65,6 +65,8 @@ interface Plan {
   name?: string
   /** A rename's DST was looked up and is free (the single source need not look again). */
   free?: boolean
+  /** `--dry-run`: the targets earlier sources would have taken, which later ones then find taken. */
+  planned?: Map<string, RemoteEntry>
 }
 
 export function move(drive: Drive, options: MoveCopyOptions): Promise<MoveCopyResult[]> {
@@ -90,6 +92,7 @@ async function run(drive: Drive, op: Operation, options: MoveCopyOptions): Promi
     throw new UsageError('mv cannot move between drives, logins or encrypted locations.', {hint: 'copy with `alipan cp` (get and put, for an encrypted location), then remove the source with `alipan rm`'})
   }
   const plan = await planDestination(drive, options)
+  if (options.dryRun) plan.planned = new Map()
   const results: MoveCopyResult[] = []
   const seen = new Set<string>()
   for (const [i, raw] of options.sources.entries()) {
@@ -133,6 +136,8 @@ async function one(drive: Drive, op: Operation, source: string, plan: Plan, opti
   if (source === '/') throw new UsageError(`Cannot ${op} the root folder.`)
   // Another drive (or another user's): the Open API cannot copy there (§4.12); copyAcross can.
   const across = from.storage !== drive.storage
+  // Refused before anything else, dry run or not: a copy file by file needs both drives' own API.
+  if (across && op === 'copy') acrossApis(from, drive)
   const src = await from.stat(source)
   const {folder} = plan
   const name = plan.name ?? src.name
@@ -144,7 +149,7 @@ async function one(drive: Drive, op: Operation, source: string, plan: Plan, opti
   const result: MoveCopyResult = {source, destination: target, type: src.type, file_id: src.file_id, skipped: false, replaced: null}
 
   // The destination name is taken (by the source itself when it would land on itself).
-  const existing = sameParent && name === src.name ? src : plan.free ? undefined : await drive.tryStat(target)
+  const existing = (sameParent && name === src.name ? src : undefined) ?? plan.planned?.get(target) ?? (plan.free ? undefined : await drive.tryStat(target))
   let mode: 'plain' | 'overwrite' | 'rename' = 'plain'
   if (existing && existing !== src && options.dryRun && options.onConflict === 'ask') {
     return {result: {...result, type: existing.type, file_id: existing.file_id, skipped: true, dry_run: true, would_ask: true}}
@@ -165,6 +170,7 @@ async function one(drive: Drive, op: Operation, source: string, plan: Plan, opti
     }
   }
   if (options.dryRun) {
+    if (mode !== 'rename') plan.planned?.set(target, {...src, path: target, name})
     return {result: {...result, dry_run: true, replaced: mode === 'overwrite' ? existing!.file_id : null, ...(mode === 'rename' ? {numbered: true as const} : {})}}
   }
   const checkNameMode: CheckNameMode = mode === 'overwrite' ? 'ignore' : mode === 'rename' ? 'auto_rename' : 'refuse'

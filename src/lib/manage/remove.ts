@@ -93,6 +93,8 @@ export async function remove(drive: Drive, options: RemoveOptions): Promise<Remo
   const targets = planned.filter((p) => !covered(p.path))
 
   if (options.dryRun) {
+    // The real run's refusal comes first, so that the dry run exits as it would.
+    if (!options.force && !options.confirm) throw noConfirmation(method)
     const summary = await summarize(drive, targets, options)
     return targets.map(({path, entry}) => ({
       path,
@@ -106,11 +108,7 @@ export async function remove(drive: Drive, options: RemoveOptions): Promise<Remo
   }
 
   if (!options.force) {
-    if (!options.confirm) {
-      throw new UsageError(`Refusing to ${method === 'delete' ? 'permanently delete' : 'remove'} without confirmation: there is no terminal to ask on.`, {
-        hint: 'pass --force (-f) to remove without asking',
-      })
-    }
+    if (!options.confirm) throw noConfirmation(method)
     const summary = await summarize(drive, targets, options)
     if (summary.targets.length > 0 && !(await options.confirm(summary))) {
       return targets.map(({path, entry}) => ({path, file_id: entry?.file_id ?? null, type: entry?.type ?? null, method, removed: false}))
@@ -150,6 +148,12 @@ export async function removeEntry(drive: AlipanDrive, entry: RemoteEntry, method
   const answer = method === 'delete' ? await deleteFile(drive.client, drive.driveId, entry.file_id) : await trashFile(drive.client, drive.driveId, entry.file_id)
   await settle(drive.client, answer, `${method === 'delete' ? 'Deleting' : 'Trashing'} ${entry.path}`, {signal: options.signal, events: options.events})
   drive.forget(entry.path)
+}
+
+function noConfirmation(method: RemovalMethod): UsageError {
+  return new UsageError(`Refusing to ${method === 'delete' ? 'permanently delete' : 'remove'} without confirmation: there is no terminal to ask on.`, {
+    hint: 'pass --force (-f) to remove without asking',
+  })
 }
 
 /** What the targets hold, folders walked (up to the walk limit): for the confirmation and a dry run. */
