@@ -9,7 +9,7 @@
  * issue allows; the probe itself is tested in test/lib/name-clash.test.ts.
  */
 import assert from 'node:assert/strict'
-import {existsSync, mkdirSync, readFileSync, readdirSync, utimesSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, utimesSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {after, before, beforeEach, describe, it} from 'node:test'
 
@@ -238,6 +238,25 @@ describe('name clashes and sync leftovers', () => {
       const failed = await sync([`alipan:${remote}`, join(dest(), '..', `failed-${n}`), '--on-clash', 'fail'])
       assert.equal(failed.exitCode, 6, failed.stderr)
       assert.equal(existsSync(join(dest(), '..', `failed-${n}`)), false)
+    })
+
+    it('--on-clash skip on a case-insensitive disk leaves a local copy in another case alone', async () => {
+      putEntry(f.emu, `${remote}/photos/x.txt`, 'older', {createdAt: at(1)})
+      putEntry(f.emu, `${remote}/photos/x.txt`, 'newer', {createdAt: at(2)})
+      // An earlier default-mode run left the numbered copy; the folder is `Photos` on disk.
+      mkdirSync(join(dest(), 'Photos'), {recursive: true})
+      writeFileSync(join(dest(), 'Photos', 'x (2).txt'), 'older')
+      // This disk is case-sensitive: a link makes `photos/` open `Photos/`, as such a disk would.
+      symlinkSync('Photos', join(dest(), 'photos'))
+      const env = {ALIPAN_LOCAL_NAMES: 'case-insensitive'}
+      const dry = await sync([`alipan:${remote}`, dest(), '--on-clash', 'skip', '--dry-run'], env)
+      assert.equal(dry.exitCode, 6, dry.stderr)
+      assert.deepEqual(dry.result?.clashes.map((c) => [c.path, c.reason]), [['photos/x (2).txt', 'skipped_for_clash']])
+      assert.ok(dry.result?.actions.every((a) => a.action !== 'delete'), JSON.stringify(dry.result?.actions))
+      const real = await sync([`alipan:${remote}`, dest(), '--on-clash', 'skip'], env)
+      assert.equal(real.exitCode, 6, real.stderr)
+      assert.ok(real.result?.actions.every((a) => a.action !== 'delete'), JSON.stringify(real.result?.actions))
+      assert.equal(readFileSync(join(dest(), 'Photos', 'x (2).txt'), 'utf8'), 'older', 'the skipped entry\'s local copy stays')
     })
 
     it('a user\'s own notes.part is mirrored both ways; a second run is a no-op', async () => {
