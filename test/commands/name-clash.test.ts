@@ -181,6 +181,17 @@ describe('name clashes and sync leftovers', () => {
       assert.deepEqual(files(join(again, `clash${n}`)), {'big.bin': data.toString('utf8'), 'big.bin.part': 'a file of its own'})
       assert.equal(second.results.find((x) => x.remote_path.endsWith('big.bin'))?.resumed_bytes, 0)
     })
+    it('a NAME.part the remote folder holds but --exclude leaves out is the user\'s file, not taken over', async () => {
+      f.emu.fs().put(`${remote}/big.iso`, 'the real iso content')
+      f.emu.fs().put(`${remote}/big.iso.part`, 'browser partial')
+      const root = join(folder(dest()), `clash${n}`)
+      mkdirSync(root, {recursive: true})
+      writeFileSync(join(root, 'big.iso.part'), 'mine')
+      const r = await get([remote, dest(), '--exclude', '*.part'])
+      assert.equal(r.exitCode, 0, r.stderr)
+      assert.deepEqual(files(root), {'big.iso': 'the real iso content', 'big.iso.part': 'mine'})
+      assert.equal(r.results.find((x) => x.remote_path.endsWith('big.iso'))?.resumed_bytes, 0)
+    })
   })
 
   describe('sync down', () => {
@@ -302,6 +313,29 @@ describe('name clashes and sync leftovers', () => {
         }
       })
     }
+
+    it('a NAME.part the remote folder holds is left alone, whether --exclude leaves it out or it differs in case', async () => {
+      f.emu.fs().put(`${remote}/big.iso`, 'the real iso content')
+      f.emu.fs().put(`${remote}/big.iso.part`, 'browser partial')
+      mkdirSync(dest(), {recursive: true})
+      writeFileSync(join(dest(), 'big.iso.part'), 'mine')
+      const r = await sync([`alipan:${remote}`, dest(), '--exclude', '*.part'])
+      assert.equal(r.exitCode, 0, r.stderr)
+      assert.deepEqual(r.result?.actions.map((a) => `${a.action} ${a.path}`), ['new big.iso'])
+      assert.deepEqual(files(dest()), {'big.iso': 'the real iso content', 'big.iso.part': 'mine'})
+
+      // On a case-insensitive disk the local big.iso.part is the remote BIG.ISO.PART.
+      const other = join(f.workDir, `upper-${n}`)
+      f.emu.fs().put(`${remote}-upper/big.iso`, 'the real iso content')
+      f.emu.fs().put(`${remote}-upper/BIG.ISO.PART`, 'browser partial', {localModifiedAt: '2026-02-01T00:00:00.000Z'})
+      mkdirSync(other, {recursive: true})
+      writeFileSync(join(other, 'big.iso.part'), 'browser partial')
+      utimesSync(join(other, 'big.iso.part'), new Date('2026-02-01T00:00:00.000Z'), new Date('2026-02-01T00:00:00.000Z'))
+      const upper = await sync([`alipan:${remote}-upper`, other], {ALIPAN_LOCAL_NAMES: 'case-insensitive'})
+      assert.equal(upper.exitCode, 0, upper.stderr)
+      assert.deepEqual(upper.result?.actions.map((a) => `${a.action} ${a.path}`), ['new big.iso'])
+      assert.deepEqual(files(other), {'big.iso': 'the real iso content', 'big.iso.part': 'browser partial'})
+    })
 
     it('a NAME.part (and NAME.part.json) of an earlier alipan is taken over, with --backup-dir and --max-delete 0 alike', async () => {
       const data = pattern(MiB, 32)
