@@ -160,6 +160,15 @@ describe('name clashes and sync leftovers', () => {
       assert.match(r.stderr, /reserved for alipan's unfinished downloads/)
     })
 
+    it('on a case-insensitive disk, a remote X.ALIPAN-PART is refused: it would be the part file of X', async () => {
+      f.emu.fs().put(`${remote}/X`, 'content of X, long enough')
+      f.emu.fs().put(`${remote}/X.ALIPAN-PART`, 'other')
+      const r = await get([remote, folder(dest())], {ALIPAN_LOCAL_NAMES: 'case-insensitive'})
+      assert.equal(r.exitCode, 2, r.stderr)
+      assert.match(r.stderr, /X\.ALIPAN-PART.*reserved for alipan's unfinished downloads/)
+      assert.deepEqual(files(join(dest(), `clash${n}`)), {X: 'content of X, long enough'})
+    })
+
     it('a NAME.part left by an earlier alipan resumes; one that mirrors a remote NAME.part is left alone', async () => {
       const data = pattern(MiB, 5)
       f.emu.fs().put(`${remote}/big.bin`, data)
