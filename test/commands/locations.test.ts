@@ -4,7 +4,7 @@ import {after, before, beforeEach, describe, it} from 'node:test'
 import type {MoveCopyResult} from '../../src/lib/manage/move-copy.js'
 import type {SyncResult} from '../../src/lib/sync/sync.js'
 import type {UserInfo} from '../emulator/index.js'
-import {type FaultKind, type Fixture, injectWriteFault, metWriteFault, pattern, setup} from '../support.js'
+import {type FaultKind, type Fixture, injectWriteFault, metWriteFault, pattern, setup, startCli} from '../support.js'
 import '../helpers.js'
 
 const MiB = 1024 * 1024
@@ -161,6 +161,51 @@ describe('locations: other drives and profiles', () => {
     assert.equal(off.exitCode, 0, off.stderr)
     assert.deepEqual([off.results[0].files?.[0].via, off.results[0].files?.[0].reason], ['stream', 'rapid-off'])
     assert.equal(f.emu.fs(bob.default_drive_id).get('/streamed.mp4')?.content_hash, src.content_hash)
+  })
+
+  it('a streamed copy that fails after its file was created deletes that unfinished file (the session is aborted)', async () => {
+    const data = pattern(3 * MiB, 9)
+    f.emu.fs().put(`${dir}/clip.mp4`, data)
+    f.emu.fs(alice.resource_drive_id).mkdir(dir)
+    // The first part PUT is refused outright (no retry): the copy fails after openFile/create.
+    f.emu.faults.inject({method: 'PUT', path: /^\/oss\//, status: 400, code: 'InvalidArgument', message: 'refused by the test'})
+    f.emu.resetCounters()
+    const r = await cp(`${dir}/clip.mp4`, `alipan,drive=resource:${dir}/`, '--no-rapid')
+    assert.notEqual(r.exitCode, 0, r.stderr)
+    assert.match(r.stderr, /Uploading part 1 was refused/)
+    assert.equal(calls(/openFile\/create$/), 1)
+    const deletes = f.emu.log.filter((e) => /openFile\/delete$/.test(e.path))
+    // 200 only for a file id with an open session: the unfinished upload itself was deleted.
+    assert.deepEqual(deletes.map((e) => e.status), [200], 'one delete, of the unfinished file')
+    assert.equal(f.emu.fs(alice.resource_drive_id).get(`${dir}/clip.mp4`), undefined)
+
+    // A run that succeeds deletes nothing.
+    f.emu.resetCounters()
+    const ok = await cp(`${dir}/clip.mp4`, `alipan,drive=resource:${dir}/`, '--no-rapid')
+    assert.equal(ok.exitCode, 0, ok.stderr)
+    assert.equal(calls(/openFile\/delete$/), 0)
+    assert.ok(f.emu.fs(alice.resource_drive_id).read(`${dir}/clip.mp4`).equals(data))
+  })
+
+  it('a streamed copy stopped by Ctrl-C deletes its unfinished file too', async () => {
+    f.emu.fs().put(`${dir}/long.mp4`, pattern(8 * MiB, 10))
+    f.emu.fs(alice.resource_drive_id).mkdir(dir)
+    f.emu.resetCounters()
+    f.emu.setThrottle(2 * MiB)
+    try {
+      const run = startCli(['cp', `${dir}/long.mp4`, `alipan,drive=resource:${dir}/`, '--no-rapid'], f.env)
+      const deadline = Date.now() + 20_000
+      // Read from the source as it is sent on: a MiB read, the part is under way.
+      while (f.emu.counters.bytesOut < MiB && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+      assert.ok(f.emu.counters.bytesOut >= MiB, 'the stream had begun')
+      run.child.kill('SIGINT')
+      const r = await run.done
+      assert.equal(r.status, 130, r.stderr)
+    } finally {
+      f.emu.setThrottle(false)
+    }
+    assert.deepEqual(f.emu.log.filter((e) => /openFile\/delete$/.test(e.path)).map((e) => e.status), [200], 'the unfinished file was deleted')
+    assert.equal(f.emu.fs(alice.resource_drive_id).get(`${dir}/long.mp4`), undefined)
   })
 
   it('conflict policies across drives: fail (exit 6), skip, overwrite (old one to the recycle bin once the copy is in), rename', async () => {

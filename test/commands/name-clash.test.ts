@@ -9,7 +9,7 @@
  * issue allows; the probe itself is tested in test/lib/name-clash.test.ts.
  */
 import assert from 'node:assert/strict'
-import {existsSync, mkdirSync, readFileSync, readdirSync, utimesSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, utimesSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {after, before, beforeEach, describe, it} from 'node:test'
 
@@ -160,6 +160,15 @@ describe('name clashes and sync leftovers', () => {
       assert.match(r.stderr, /reserved for alipan's unfinished downloads/)
     })
 
+    it('on a case-insensitive disk, a remote X.ALIPAN-PART is refused: it would be the part file of X', async () => {
+      f.emu.fs().put(`${remote}/X`, 'content of X, long enough')
+      f.emu.fs().put(`${remote}/X.ALIPAN-PART`, 'other')
+      const r = await get([remote, folder(dest())], {ALIPAN_LOCAL_NAMES: 'case-insensitive'})
+      assert.equal(r.exitCode, 2, r.stderr)
+      assert.match(r.stderr, /X\.ALIPAN-PART.*reserved for alipan's unfinished downloads/)
+      assert.deepEqual(files(join(dest(), `clash${n}`)), {X: 'content of X, long enough'})
+    })
+
     it('a NAME.part left by an earlier alipan resumes; one that mirrors a remote NAME.part is left alone', async () => {
       const data = pattern(MiB, 5)
       f.emu.fs().put(`${remote}/big.bin`, data)
@@ -180,6 +189,17 @@ describe('name clashes and sync leftovers', () => {
       assert.equal(second.exitCode, 0, second.stderr)
       assert.deepEqual(files(join(again, `clash${n}`)), {'big.bin': data.toString('utf8'), 'big.bin.part': 'a file of its own'})
       assert.equal(second.results.find((x) => x.remote_path.endsWith('big.bin'))?.resumed_bytes, 0)
+    })
+    it('a NAME.part the remote folder holds but --exclude leaves out is the user\'s file, not taken over', async () => {
+      f.emu.fs().put(`${remote}/big.iso`, 'the real iso content')
+      f.emu.fs().put(`${remote}/big.iso.part`, 'browser partial')
+      const root = join(folder(dest()), `clash${n}`)
+      mkdirSync(root, {recursive: true})
+      writeFileSync(join(root, 'big.iso.part'), 'mine')
+      const r = await get([remote, dest(), '--exclude', '*.part'])
+      assert.equal(r.exitCode, 0, r.stderr)
+      assert.deepEqual(files(root), {'big.iso': 'the real iso content', 'big.iso.part': 'mine'})
+      assert.equal(r.results.find((x) => x.remote_path.endsWith('big.iso'))?.resumed_bytes, 0)
     })
   })
 
@@ -240,6 +260,25 @@ describe('name clashes and sync leftovers', () => {
       assert.equal(existsSync(join(dest(), '..', `failed-${n}`)), false)
     })
 
+    it('--on-clash skip on a case-insensitive disk leaves a local copy in another case alone', async () => {
+      putEntry(f.emu, `${remote}/photos/x.txt`, 'older', {createdAt: at(1)})
+      putEntry(f.emu, `${remote}/photos/x.txt`, 'newer', {createdAt: at(2)})
+      // An earlier default-mode run left the numbered copy; the folder is `Photos` on disk.
+      mkdirSync(join(dest(), 'Photos'), {recursive: true})
+      writeFileSync(join(dest(), 'Photos', 'x (2).txt'), 'older')
+      // This disk is case-sensitive: a link makes `photos/` open `Photos/`, as such a disk would.
+      symlinkSync('Photos', join(dest(), 'photos'))
+      const env = {ALIPAN_LOCAL_NAMES: 'case-insensitive'}
+      const dry = await sync([`alipan:${remote}`, dest(), '--on-clash', 'skip', '--dry-run'], env)
+      assert.equal(dry.exitCode, 6, dry.stderr)
+      assert.deepEqual(dry.result?.clashes.map((c) => [c.path, c.reason]), [['photos/x (2).txt', 'skipped_for_clash']])
+      assert.ok(dry.result?.actions.every((a) => a.action !== 'delete'), JSON.stringify(dry.result?.actions))
+      const real = await sync([`alipan:${remote}`, dest(), '--on-clash', 'skip'], env)
+      assert.equal(real.exitCode, 6, real.stderr)
+      assert.ok(real.result?.actions.every((a) => a.action !== 'delete'), JSON.stringify(real.result?.actions))
+      assert.equal(readFileSync(join(dest(), 'Photos', 'x (2).txt'), 'utf8'), 'older', 'the skipped entry\'s local copy stays')
+    })
+
     it('a user\'s own notes.part is mirrored both ways; a second run is a no-op', async () => {
       f.emu.fs().put(`${remote}/notes.part`, 'mine')
       assert.equal((await sync([`alipan:${remote}`, dest()])).exitCode, 0)
@@ -283,6 +322,29 @@ describe('name clashes and sync leftovers', () => {
         }
       })
     }
+
+    it('a NAME.part the remote folder holds is left alone, whether --exclude leaves it out or it differs in case', async () => {
+      f.emu.fs().put(`${remote}/big.iso`, 'the real iso content')
+      f.emu.fs().put(`${remote}/big.iso.part`, 'browser partial')
+      mkdirSync(dest(), {recursive: true})
+      writeFileSync(join(dest(), 'big.iso.part'), 'mine')
+      const r = await sync([`alipan:${remote}`, dest(), '--exclude', '*.part'])
+      assert.equal(r.exitCode, 0, r.stderr)
+      assert.deepEqual(r.result?.actions.map((a) => `${a.action} ${a.path}`), ['new big.iso'])
+      assert.deepEqual(files(dest()), {'big.iso': 'the real iso content', 'big.iso.part': 'mine'})
+
+      // On a case-insensitive disk the local big.iso.part is the remote BIG.ISO.PART.
+      const other = join(f.workDir, `upper-${n}`)
+      f.emu.fs().put(`${remote}-upper/big.iso`, 'the real iso content')
+      f.emu.fs().put(`${remote}-upper/BIG.ISO.PART`, 'browser partial', {localModifiedAt: '2026-02-01T00:00:00.000Z'})
+      mkdirSync(other, {recursive: true})
+      writeFileSync(join(other, 'big.iso.part'), 'browser partial')
+      utimesSync(join(other, 'big.iso.part'), new Date('2026-02-01T00:00:00.000Z'), new Date('2026-02-01T00:00:00.000Z'))
+      const upper = await sync([`alipan:${remote}-upper`, other], {ALIPAN_LOCAL_NAMES: 'case-insensitive'})
+      assert.equal(upper.exitCode, 0, upper.stderr)
+      assert.deepEqual(upper.result?.actions.map((a) => `${a.action} ${a.path}`), ['new big.iso'])
+      assert.deepEqual(files(other), {'big.iso': 'the real iso content', 'big.iso.part': 'browser partial'})
+    })
 
     it('a NAME.part (and NAME.part.json) of an earlier alipan is taken over, with --backup-dir and --max-delete 0 alike', async () => {
       const data = pattern(MiB, 32)

@@ -76,6 +76,16 @@ describe('name clashes (pure)', () => {
     assert.equal(landingName('a:b.txt', 'file', 'jpeg', {windows: true}), 'a_b.txt')
     assert.equal(landingName('IMG.livp', 'file', 'mov', {windows: false}), 'IMG.mov')
   })
+
+  it('where the target ignores case, a remote name is alipan\'s in any case; where it does not, only in lower case', () => {
+    const insensitive = {caseInsensitive: true, normalizationInsensitive: false, windows: false}
+    const sensitive = {caseInsensitive: false, normalizationInsensitive: false, windows: false}
+    for (const name of ['X.ALIPAN-PART', 'x.Alipan-Part.JSON', 'x.ALIPAN-PART.json.77.TMP']) {
+      assert.throws(() => landingName(name, 'file', 'jpeg', insensitive), /reserved for alipan/, name)
+      assert.equal(landingName(name, 'file', 'jpeg', sensitive), name)
+    }
+    assert.throws(() => landingName('X.ALIPAN-PART', 'file', 'jpeg', {...sensitive, windows: true, caseInsensitive: true}), /reserved for alipan/)
+  })
 })
 
 describe('the target file system', () => {

@@ -138,8 +138,9 @@ export function trashFile(client: ApiClient, driveId: string, fileId: string): P
 }
 
 /** Delete for good (§4.13). Safe to resend: after a lost answer, "not found" means done. */
-export function deleteFile(client: ApiClient, driveId: string, fileId: string): Promise<RemoveResponse> {
+export function deleteFile(client: ApiClient, driveId: string, fileId: string, options: CallOptions = {}): Promise<RemoveResponse> {
   return client.call<RemoveResponse>(ENDPOINTS.delete, {drive_id: driveId, file_id: fileId}, {
+    ...options,
     settledBy: (error) => (isNotFound(error) ? {drive_id: driveId, file_id: fileId} : undefined),
   })
 }

@@ -18,7 +18,7 @@ import {isFatal, runPool} from './pool.js'
 import {type LandingRules, landingName, landingRules} from './landing.js'
 import type {ClashKind} from './name-clash.js'
 import {walkRemote} from './remote-walk.js'
-import {isWithin, joinRel, parentRel} from './tree.js'
+import {isWithin, joinRel, landsAt, parentRel} from './tree.js'
 
 export type GetConflictMode = 'fail' | 'skip' | 'overwrite'
 
@@ -201,7 +201,7 @@ async function collect(drive: Drive, folder: RemoteEntry, root: string, jobs: Jo
       continue
     }
     if (node.type === 'file') {
-      jobs.push({entry, local, clash, adoptLegacyPart: !tree.nodes.has(joinRel(parentRel(node.rel), legacyPartName(basename(local))))})
+      jobs.push({entry, local, clash, adoptLegacyPart: !landsAt(tree, joinRel(parentRel(node.rel), legacyPartName(basename(local))))})
       continue
     }
     try {

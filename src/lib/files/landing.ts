@@ -83,8 +83,9 @@ async function nearestFolder(path: string): Promise<string> {
  * Windows where the rules say), a live photo's chosen stream extension, never one of alipan's
  * temporary names. Throws UnsafeNameError for a name it refuses.
  */
-export function landingName(name: string, type: 'file' | 'folder', livp: LivpFormat | undefined, rules: Pick<LandingRules, 'windows'>): string {
-  const safe = refuseOwnTempName(safeLocalName(name, rules.windows ? 'win32' : 'linux'))
+export function landingName(name: string, type: 'file' | 'folder', livp: LivpFormat | undefined, rules: Pick<LandingRules, 'windows'> & Partial<NameRules>): string {
+  const names = {caseInsensitive: rules.caseInsensitive ?? false, normalizationInsensitive: rules.normalizationInsensitive ?? false}
+  const safe = refuseOwnTempName(safeLocalName(name, rules.windows ? 'win32' : 'linux'), names)
   // `livp` undefined: the entry is no live photo, whatever its name (an encrypted drive's file).
-  return type === 'file' && livp !== undefined && isLivePhoto({name}) ? refuseOwnTempName(livpLocalName(safe, livp)) : safe
+  return type === 'file' && livp !== undefined && isLivePhoto({name}) ? refuseOwnTempName(livpLocalName(safe, livp), names) : safe
 }

@@ -3,7 +3,7 @@ import {AlipanError, throwIfAborted} from '../errors.js'
 import {remoteMtimeMs} from '../drive/entry-time.js'
 import {isLivePhoto} from '../transfer/download.js'
 import {NO_FILTER, type PathFilter} from './filter.js'
-import {EXACT_NAMES, type NameRules, placeEntries} from './name-clash.js'
+import {EXACT_NAMES, type NameRules, foldRel, placeEntries} from './name-clash.js'
 import {runPool} from './pool.js'
 import {type Tree, type TreeNode, emptyTree, joinRel, markHoldsExcluded} from './tree.js'
 
@@ -36,6 +36,7 @@ export async function walkRemote(drive: Drive, root: RemoteEntry, options: Remot
   const filter = options.filter ?? NO_FILTER
   const collected: TreeNode[] = []
   const holdingExcluded = new Set<string>()
+  if (options.landing) tree.landings = {rules: options.landing.rules, rels: new Set()}
   let level: Array<{entry: RemoteEntry; rel: string}> = [{entry: root, rel: ''}]
   // Breadth-first, one level at a time, so listings run side by side and the pacer sets the pace.
   while (level.length > 0) {
@@ -55,6 +56,7 @@ export async function walkRemote(drive: Drive, root: RemoteEntry, options: Remot
       // Names are settled among everything listed, filters or not, so a filter never renumbers.
       for (const {entry, name, clash} of placeEntries(named, options.landing?.rules ?? EXACT_NAMES)) {
         const rel = joinRel(folder.rel, options.landing || !clash ? name : clash.keeperName)
+        tree.landings?.rels.add(foldRel(rel, tree.landings.rules))
         if (filter.excludes(rel, entry.type === 'folder')) {
           holdingExcluded.add(folder.rel)
           continue

@@ -1,6 +1,6 @@
 import type {RemoteEntry} from '../drive/drive.js'
 import type {AlipanError} from '../errors.js'
-import type {ClashKind} from './name-clash.js'
+import {type ClashKind, type NameRules, foldRel} from './name-clash.js'
 
 /**
  * One side of a transfer, walked once: the local folder (`walkLocal`) or the remote one
@@ -48,10 +48,24 @@ export interface Tree {
   shadowed: TreeNode[]
   /** A download's SOURCE: the nodes that lost a name clash and carry a numbered name. */
   clashes: TreeNode[]
+  /**
+   * A download's SOURCE: the local path of every entry of each walked folder, the ones a filter
+   * left out included, folded by the target's rules (`landsAt`): what the remote side holds
+   * under a local name, whether or not this run transfers it.
+   */
+  landings?: {rules: NameRules; rels: Set<string>}
 }
 
 export function emptyTree(): Tree {
   return {nodes: new Map(), skipped: [], failed: [], shadowed: [], clashes: []}
+}
+
+/**
+ * Does the remote folder walked for a download hold an entry landing at `rel` (as the target
+ * compares names), filtered out or not? Trees without that record answer from their nodes.
+ */
+export function landsAt(tree: Tree, rel: string): boolean {
+  return tree.landings ? tree.landings.rels.has(foldRel(rel, tree.landings.rules)) : tree.nodes.has(rel)
 }
 
 export function joinRel(parent: string, name: string): string {

@@ -1,5 +1,5 @@
 import {type NameRules, foldRel} from '../files/name-clash.js'
-import {type Tree, type TreeNode, joinRel, parentRel} from '../files/tree.js'
+import {type Tree, type TreeNode, joinRel, landsAt, parentRel} from '../files/tree.js'
 import {legacyPartName} from '../transfer/download.js'
 
 /**
@@ -9,11 +9,12 @@ import {legacyPartName} from '../transfer/download.js'
 
 /**
  * Where an earlier alipan left `NAME.part` (and `NAME.part.json`) beside a file SOURCE has, and
- * SOURCE has no entry landing under that name itself, it is ours: not a DEST-only entry to
- * delete, but bytes the download of NAME takes over (`adoptLegacyPart`). True for such a rel.
+ * SOURCE has no entry landing under that name itself (one a filter leaves out included: that
+ * `NAME.part` is its copy, to be left alone), it is ours: not a DEST-only entry to delete, but
+ * bytes the download of NAME takes over (`adoptLegacyPart`). True for such a rel.
  */
 export function legacyPartOwner(source: Tree): (rel: string) => boolean {
-  return (rel) => !source.nodes.has(joinRel(parentRel(rel), legacyPartName(rel.slice(rel.lastIndexOf('/') + 1))))
+  return (rel) => !landsAt(source, joinRel(parentRel(rel), legacyPartName(rel.slice(rel.lastIndexOf('/') + 1))))
 }
 
 export function dropLegacyParts(source: Tree, dest: Tree): void {
@@ -21,7 +22,7 @@ export function dropLegacyParts(source: Tree, dest: Tree): void {
   for (const [rel, node] of source.nodes) {
     if (node.type !== 'file' || !ours(rel)) continue
     const legacy = joinRel(parentRel(rel), legacyPartName(rel.slice(rel.lastIndexOf('/') + 1)))
-    for (const leftover of [legacy, `${legacy}.json`]) if (dest.nodes.get(leftover)?.type === 'file' && !source.nodes.has(leftover)) dest.nodes.delete(leftover)
+    for (const leftover of [legacy, `${legacy}.json`]) if (dest.nodes.get(leftover)?.type === 'file' && !landsAt(source, leftover)) dest.nodes.delete(leftover)
   }
 }
 

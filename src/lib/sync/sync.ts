@@ -13,7 +13,7 @@ import {makeDir} from '../local-dirs.js'
 import {runPool} from '../files/pool.js'
 import {type ClashMode, clashRefusal, clashSkipError} from '../files/get.js'
 import {type LandingRules, landingName, landingRules} from '../files/landing.js'
-import type {ClashKind} from '../files/name-clash.js'
+import {type ClashKind, EXACT_NAMES, type NameRules, foldRel} from '../files/name-clash.js'
 import {walkRemote} from '../files/remote-walk.js'
 import {type Tree, type WalkFailure, countFiles, emptyTree, isWithin} from '../files/tree.js'
 import type {RemovalMethod} from '../manage/remove.js'
@@ -146,7 +146,9 @@ export async function sync(options: SyncOptions): Promise<SyncRun> {
   const failures: WalkFailure[] = [...source.failed, ...dest.failed]
   const clashes = settleClashes(source, options)
   // What could not be read, or was left out, on SOURCE is left alone on DEST: never deleted.
-  protect(dest, [...source.failed.map((f) => f.rel), ...source.skipped.map((s) => s.rel), ...clashes.filter((c) => c.reason === 'skipped_for_clash').map((c) => c.path)])
+  // On a disk that ignores case (or Unicode form), `Photos/x (2).txt` is the `photos/x (2).txt`
+  // left out: compared as the disk compares names, before keyLikeSource re-keys DEST.
+  protect(dest, [...source.failed.map((f) => f.rel), ...source.skipped.map((s) => s.rel), ...clashes.filter((c) => c.reason === 'skipped_for_clash').map((c) => c.path)], rules)
   if (rules) {
     dropLegacyParts(source, dest)
     keyLikeSource(source, dest, rules)
@@ -359,11 +361,16 @@ function settleClashes(source: Tree, options: SyncOptions): SyncClash[] {
   return reports
 }
 
-/** Drop DEST nodes at or under these paths: whatever they are, this run leaves them alone. */
-function protect(tree: Tree, rels: readonly string[]): void {
+/**
+ * Drop DEST nodes at or under these paths: whatever they are, this run leaves them alone. With a
+ * local DEST's name rules, paths are compared as that disk compares them (case, Unicode form).
+ */
+function protect(tree: Tree, rels: readonly string[], rules: NameRules = EXACT_NAMES): void {
   if (rels.length === 0) return
-  for (const rel of [...tree.nodes.keys()]) if (rels.some((r) => isWithin(rel, r))) tree.nodes.delete(rel)
-  tree.shadowed = tree.shadowed.filter((node) => !rels.some((r) => isWithin(node.rel, r)))
+  const folded = rels.map((r) => foldRel(r, rules))
+  const kept = (rel: string) => !folded.some((r) => isWithin(foldRel(rel, rules), r))
+  for (const rel of [...tree.nodes.keys()]) if (!kept(rel)) tree.nodes.delete(rel)
+  tree.shadowed = tree.shadowed.filter((node) => kept(node.rel))
 }
 
 /** The hash of each local file whose size and time cannot tell, as the remote side would store it; a file that cannot be read fails alone. */

@@ -1,6 +1,7 @@
 import {isAbsolute, relative, resolve, sep} from 'node:path'
 
 import {UsageError} from '../errors.js'
+import {EXACT_NAMES, type NameRules, foldName} from '../files/name-clash.js'
 
 /**
  * Remote names become local file names only through here. The service forbids `/` and `\`
@@ -41,13 +42,18 @@ export function safeLocalName(name: string, platform: NodeJS.Platform = process.
 export const PART_SUFFIX = '.alipan-part'
 const OWN_TEMP = /\.alipan-part(?:\.json(?:\.\d+\.tmp)?)?$/
 
-export function isOwnTempName(name: string): boolean {
-  return OWN_TEMP.test(name)
+/**
+ * With a target's name rules, as that disk compares names: where case is ignored,
+ * `X.ALIPAN-PART` is the file `X.alipan-part`, the part file of a download of X. Without them
+ * (the names alipan finds on disk, which it wrote in lower case), exactly.
+ */
+export function isOwnTempName(name: string, rules: NameRules = EXACT_NAMES): boolean {
+  return OWN_TEMP.test(foldName(name, rules))
 }
 
-/** A remote name that would land as one of alipan's temporary files is refused (in folder downloads). */
-export function refuseOwnTempName(name: string): string {
-  if (isOwnTempName(name)) throw new UnsafeNameError(name, "the name is reserved for alipan's unfinished downloads")
+/** A remote name that would land as one of alipan's temporary files (as the target compares names) is refused (in folder downloads). */
+export function refuseOwnTempName(name: string, rules: NameRules = EXACT_NAMES): string {
+  if (isOwnTempName(name, rules)) throw new UnsafeNameError(name, "the name is reserved for alipan's unfinished downloads")
   return name
 }
 

@@ -1,5 +1,5 @@
 import {ApiError} from '../api/api-error.js'
-import {trashFile} from '../api/files.js'
+import {deleteFile, trashFile} from '../api/files.js'
 import {completeUpload, createFile} from '../api/upload.js'
 import {uploadCreatedCheck} from '../api/write-checks.js'
 import type {CreateFileRequest, CreateResponse, FileItem} from '../api/wire.js'
@@ -72,14 +72,27 @@ export async function copyRemoteFile(from: Drive, entry: RemoteEntry, target: Up
   const session = {driveId: target.driveId, fileId: created.file_id, uploadId: created.upload_id ?? ''}
 
   if (created.rapid_upload) {
-    const file = await finishRapid(target.client, session, options.signal)
+    const file = await discardOnFailure(target, session, () => finishRapid(target.client, session, options.signal))
     await verifyCopy(target, file, entry, expected)
     return {status: 'copied', file, via: 'rapid', bytesRead: source.bytesRead, bytesSent: 0, linkCalls: source.linkCalls}
   }
 
   debug('copy', `streaming ${entry.path} (${reason})`)
+  const {file, hash, bytesSent} = await discardOnFailure(target, session, () => streamParts(source, entry, session, created.part_info_list ?? [], target, options))
+  const streamed = hash.digest('hex').toUpperCase()
+  await verifyCopy(target, file, entry, expected, streamed)
+  return {status: 'copied', file, via: 'stream', reason, bytesRead: source.bytesRead, bytesSent, linkCalls: source.linkCalls}
+}
+
+type Session = {driveId: string; fileId: string; uploadId: string}
+
+/** Every part read from the source by Range and PUT as it arrives, strictly in order, then complete. */
+async function streamParts(source: RemoteSource, entry: RemoteEntry, session: Session, seed: NonNullable<CreateResponse['part_info_list']>, target: UploadTarget, options: RemoteCopyOptions) {
+  const {size} = entry
+  const partSize = choosePartSize(size, options.partSize)
+  const parts = partCount(size, partSize)
   const urls = new UploadUrls(target.client, session, parts, {signal: options.signal})
-  urls.seed(created.part_info_list ?? [])
+  urls.seed(seed)
   let hash = newSha1()
   let bytesSent = 0
   for (let n = 1; n <= parts; n++) {
@@ -102,9 +115,28 @@ export async function copyRemoteFile(from: Drive, entry: RemoteEntry, target: Up
     if (result.status === 'sent') bytesSent += end - start
   }
   const file = await completeUpload(target.client, session, {signal: options.signal})
-  const streamed = hash.digest('hex').toUpperCase()
-  await verifyCopy(target, file, entry, expected, streamed)
-  return {status: 'copied', file, via: 'stream', reason, bytesRead: source.bytesRead, bytesSent, linkCalls: source.linkCalls}
+  return {file, hash, bytesSent}
+}
+
+/** How long the clean-up of an unfinished copy may take, Ctrl-C or not. */
+const DISCARD_DEADLINE_MS = 10_000
+
+/**
+ * A copy has no local file to resume from: a created file that fails before it is complete (a
+ * part that cannot be sent, Ctrl-C) is deleted, so that no unfinished entry is left behind in
+ * the destination (an unfinished session's file_id can be deleted, §5.8). Best effort, on its
+ * own short deadline rather than the run's signal, which may be what stopped it; the first
+ * error is what the caller sees.
+ */
+async function discardOnFailure<T>(target: UploadTarget, session: Session, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work()
+  } catch (error) {
+    await deleteFile(target.client, session.driveId, session.fileId, {signal: AbortSignal.timeout(DISCARD_DEADLINE_MS)}).catch((cleanup: unknown) =>
+      debug('copy', `could not delete the unfinished ${target.name} (${session.fileId}): ${(cleanup as Error).message}`),
+    )
+    throw error
+  }
 }
 
 /**
