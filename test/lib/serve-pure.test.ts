@@ -9,7 +9,7 @@ import {describe, it} from 'node:test'
 import {ApiError} from '../../src/lib/api/api-error.js'
 import type {RemoteEntry} from '../../src/lib/drive/drive.js'
 import {AlipanError, ConflictError, ExitCode, InterruptedError, NetworkError, NotFoundError, QuotaError, UsageError} from '../../src/lib/errors.js'
-import {authPolicy, checkBasicAuth, isLoopback, parseAddr} from '../../src/lib/serve/auth.js'
+import {authPolicy, checkBasicAuth, hostAllowed, isLoopback, parseAddr} from '../../src/lib/serve/auth.js'
 import type {ServeBackend} from '../../src/lib/serve/backend.js'
 import {DeadPropertyStore, MAX_VALUE_BYTES} from '../../src/lib/serve/dead-props.js'
 import {DavError, statusFor} from '../../src/lib/serve/errors.js'
@@ -256,6 +256,20 @@ describe('serve: exposure and credentials', () => {
     assert.equal(isLoopback('localhost') && isLoopback('127.1.2.3') && isLoopback('::1') && !isLoopback('192.168.1.2'), true)
     assert.throws(() => parseAddr('nope'), UsageError)
     assert.throws(() => parseAddr('h:99999'), UsageError)
+  })
+
+  it('without credentials only loopback names and the listen address are answered (DNS rebinding)', () => {
+    for (const host of ['localhost', 'LOCALHOST:8080', '127.0.0.1', '127.0.0.1:8080', '127.9.8.7:1', '[::1]', '[::1]:8080']) assert.equal(hostAllowed(host, '127.0.0.1'), true, host)
+    for (const host of [undefined, '', 'rebind.attacker.example', 'rebind.attacker.example:8080', 'localhost.attacker.example', '127.0.0.1.nip.io', '192.168.1.2:8080', 'localhost:http', '[::2]:80', 'a b']) {
+      assert.equal(hostAllowed(host, '127.0.0.1'), false, String(host))
+    }
+    assert.equal(hostAllowed('[::1]:9', '::1'), true)
+    assert.equal(hostAllowed('127.0.0.2:9', '127.0.0.2'), true)
+    // --no-auth on purpose: devices name it by address; a name is still refused.
+    assert.equal(hostAllowed('192.168.1.10:8080', '0.0.0.0'), true)
+    assert.equal(hostAllowed('[fe80::1]:8080', '::'), true)
+    assert.equal(hostAllowed('nas.attacker.example:8080', '0.0.0.0'), false)
+    assert.equal(hostAllowed('mybox.lan:8080', '192.168.1.10'), false)
   })
 
   it('Basic credentials are checked whole', () => {

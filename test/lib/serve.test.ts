@@ -426,6 +426,28 @@ describe('serve webdav (lib, over the emulator)', () => {
       }
     })
 
+    it('without credentials, a request under another Host is refused before it runs (DNS rebinding); with --user Host is not checked', async () => {
+      f.emu.fs().put('/rebind/victim.txt', 'precious')
+      const port = s.server.port
+      for (const host of [`rebind.attacker.example:${port}`, 'rebind.attacker.example', `localhost.attacker.example:${port}`]) {
+        const r = await s.dav('DELETE', '/rebind/victim.txt', {headers: {host}})
+        assert.equal(r.status, 403, host)
+        assert.equal((await s.dav('PROPFIND', '/rebind/', {headers: {host, depth: '1'}})).status, 403, host)
+      }
+      assert.equal(f.emu.fs().read('/rebind/victim.txt').toString(), 'precious')
+      assert.equal(f.emu.log.length, 0, 'not one API call')
+      for (const host of [`localhost:${port}`, 'localhost', `127.0.0.1:${port}`, `127.0.0.1`]) {
+        assert.equal((await s.dav('PROPFIND', '/rebind/', {headers: {host, depth: '1'}})).status, 207, host)
+      }
+      const auth = {user: 'tv', pass: 'pw'}
+      const locked = await startHarness(f, {auth})
+      try {
+        assert.equal((await locked.dav('PROPFIND', '/rebind/', {headers: {host: 'nas.example:8080', depth: '1'}, auth})).status, 207)
+      } finally {
+        await locked.close()
+      }
+    })
+
     it('Basic auth: 401 with a challenge without the right credentials', async () => {
       const auth = {user: 'tv', pass: 's3cret: yes'}
       const locked = await startHarness(f, {auth})

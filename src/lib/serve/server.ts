@@ -4,7 +4,7 @@ import type {AddressInfo} from 'node:net'
 
 import {debug} from '../debug.js'
 import {redactText} from '../redact.js'
-import {checkBasicAuth} from './auth.js'
+import {checkBasicAuth, hostAllowed} from './auth.js'
 import type {ServeBackend} from './backend.js'
 import {Dav, type DavOptions, DavRequest, sendError} from './dav.js'
 import {DavError, statusFor} from './errors.js'
@@ -123,6 +123,8 @@ async function serve(dav: Dav, options: WebdavServerOptions, stopping: AbortSign
     options.log?.(`${method} ${printable((req.url ?? '/').replace(/\?.*$/s, ''))} ${status} ${Math.round(performance.now() - started)} ms`)
   })
   try {
+    // Before anything else: without credentials, a request under a foreign name may come from a web page (DNS rebinding).
+    if (!options.auth && !hostAllowed(req.headers.host, options.host)) throw new DavError(403, 'This server answers only to its own address (the Host header names another).')
     if (stopping.aborted) throw new DavError(503, 'The server is shutting down.', undefined, {'retry-after': '5'})
     if (options.auth && !checkBasicAuth(req.headers.authorization, options.auth)) {
       throw new DavError(401, 'Authentication required.', undefined, {'www-authenticate': 'Basic realm="alipan", charset="UTF-8"'})
