@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict'
 import {execFileSync} from 'node:child_process'
 import {existsSync, readFileSync, readdirSync, watch} from 'node:fs'
+import {request as httpRequest} from 'node:http'
 import {join} from 'node:path'
 import {after, before, beforeEach, describe, it} from 'node:test'
 
@@ -174,6 +175,44 @@ describe('serve webdav (lib, over the emulator)', () => {
       } finally {
         watcher.close()
       }
+    })
+
+    it('a chunked body longer than its small X-Expected-Entity-Length is refused at once (400), not read whole into memory', async () => {
+      // Send until the server answers (at most 32 MiB), with backpressure: how much went out before the answer is how much the server read.
+      const {status, sent} = await new Promise<{status: number; sent: number}>((resolve, reject) => {
+        const {hostname, port} = new URL(s.url)
+        let sent = 0
+        let answered = false
+        const req = httpRequest({hostname, port, path: '/up/liar.bin', method: 'PUT', agent: false, headers: {'transfer-encoding': 'chunked', 'x-expected-entity-length': 1000}}, (res) => {
+          answered = true
+          res.resume()
+          res.on('end', () => resolve({status: res.statusCode ?? 0, sent}))
+        })
+        // The server answers and closes while the client still writes: the client may see the connection cut before it reads the answer.
+        req.on('error', (error: NodeJS.ErrnoException) => {
+          if (answered) return
+          answered = true
+          if (error.code === 'EPIPE' || error.code === 'ECONNRESET') resolve({status: 0, sent})
+          else reject(error)
+        })
+        const chunk = Buffer.alloc(256 * 1024, 7)
+        void (async () => {
+          while (!answered && sent < 32 * MiB) {
+            sent += chunk.length
+            if (!req.write(chunk)) await new Promise((r) => req.once('drain', r))
+            await new Promise((r) => setTimeout(r, 2))
+          }
+          if (!answered) req.end()
+        })()
+      })
+      assert.ok(status === 400 || status === 0, `400 or cut off, not ${status}`)
+      assert.ok(sent < 16 * MiB, `the server answered after ${sent / MiB} MiB of a body announced as 1000 bytes`)
+      assert.equal(f.emu.fs().get('/up/liar.bin'), undefined)
+      const long = await s.dav('PUT', '/up/liar.bin', {chunks: [Buffer.alloc(2000)], headers: {'transfer-encoding': 'chunked', 'x-expected-entity-length': 1000}})
+      assert.equal(long.status, 400, 'longer than announced')
+      const short = await s.dav('PUT', '/up/liar.bin', {chunks: [Buffer.alloc(500)], headers: {'transfer-encoding': 'chunked', 'x-expected-entity-length': 1000}})
+      assert.equal(short.status, 400, 'shorter than announced')
+      assert.equal((await s.dav('PUT', '/up/liar.bin', {chunks: [Buffer.alloc(600), Buffer.alloc(400)], headers: {'transfer-encoding': 'chunked', 'x-expected-entity-length': 1000}})).status, 201)
     })
 
     it('X-OC-Mtime sets the time and is answered "accepted"; PROPFIND shows it', async () => {
