@@ -325,6 +325,28 @@ describe('serve webdav (lib, over the emulator)', () => {
       assert.deepEqual([...listed.keys()].sort(), ['/mv/', '/mv/b.txt', '/mv/sub/', '/mv/sub2/'], 'the cache shows the server its own writes')
     })
 
+    it('COPY of a folder with Depth 0 over an existing one makes the new folder first: when that fails, the destination stays', async () => {
+      f.emu.fs().mkdir('/cp0/src')
+      f.emu.fs().put('/cp0/dest/keep.txt', 'kept')
+      const fresh = await startHarness(f, {retry: {maxAttempts: 2}})
+      try {
+        const headers = {destination: `${fresh.url}/cp0/dest`, depth: '0', overwrite: 'T'}
+        f.emu.faults.inject({path: '/adrive/v1.0/openFile/create', status: 500, code: 'InternalError', times: 5})
+        assert.equal((await fresh.dav('COPY', '/cp0/src', {headers})).status, 502)
+        assert.equal(f.emu.fs().read('/cp0/dest/keep.txt').toString(), 'kept', 'the destination was not removed')
+        assert.ok(!f.emu.fs().trashed().some((e) => e.name === 'dest'))
+        f.emu.faults.clear()
+        assert.equal((await fresh.dav('COPY', '/cp0/src', {headers})).status, 204)
+        assert.deepEqual(f.emu.fs().list('/cp0').map((e) => e.name).sort(), ['dest', 'src'], 'the new folder took the name; no spare left')
+        assert.deepEqual(f.emu.fs().list('/cp0/dest'), [], 'an empty folder')
+        assert.ok(f.emu.fs().trashed().some((e) => e.name === 'dest'), 'the old one went to the recycle bin')
+        const listed = multistatus((await fresh.dav('PROPFIND', '/cp0/', {headers: {depth: '1'}})).text)
+        assert.deepEqual([...listed.keys()].sort(), ['/cp0/', '/cp0/dest/', '/cp0/src/'])
+      } finally {
+        await fresh.close()
+      }
+    })
+
     it('a Destination on another host is a 502; a folder into itself a 403', async () => {
       f.emu.fs().put('/mv2/x.txt', 'x')
       assert.equal((await s.dav('MOVE', '/mv2/x.txt', {headers: {destination: 'http://elsewhere.example:8080/x.txt'}})).status, 502)
