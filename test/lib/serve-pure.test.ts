@@ -24,6 +24,7 @@ import {timeProperty} from '../../src/lib/serve/proppatch-time.js'
 import {parseDuration, planServe} from '../../src/lib/serve/start.js'
 import {DAV_NS, parseXml, serializeChildren} from '../../src/lib/serve/xml.js'
 import {StreamParts} from '../../src/lib/transfer/stream-parts.js'
+import {redactText} from '../../src/lib/redact.js'
 import '../helpers.js'
 
 const file = (path: string, extra: Partial<RemoteEntry> = {}): RemoteEntry => ({
@@ -277,6 +278,11 @@ describe('serve: exposure and credentials', () => {
     assert.equal(checkBasicAuth(header('u:p:w'), {user: 'u', pass: 'p:w'}), true)
     assert.equal(checkBasicAuth(header('u:p'), {user: 'u', pass: 'p:w'}), false)
     assert.equal(checkBasicAuth(undefined, {user: 'u', pass: 'p'}), false)
+  })
+
+  it('the serve password is registered as a secret: --debug and error messages never show it', () => {
+    planServe({user: 'tv', pass: 'pw-7hX9qL2'})
+    assert.equal(redactText('Authorization for tv:pw-7hX9qL2 failed'), 'Authorization for tv:[redacted] failed')
   })
 
   it('flags are checked before the drive is opened: durations, TLS pairs', () => {

@@ -524,6 +524,28 @@ describe('serve webdav (lib, over the emulator)', () => {
       }
     })
 
+    it('the log line never shows credentials sent in an absolute-form request target', async () => {
+      const auth = {user: 'tv', pass: 'hunter22'}
+      const locked = await startHarness(f, {auth})
+      try {
+        const {hostname, port} = new URL(locked.url)
+        const status = await new Promise<number>((resolve, reject) => {
+          const headers = {depth: '0', authorization: `Basic ${Buffer.from('tv:hunter22').toString('base64')}`}
+          const req = httpRequest({hostname, port, method: 'PROPFIND', path: `http://tv:hunter22@127.0.0.1:${port}/?token=hunter22`, headers, agent: false}, (res) => {
+            res.resume()
+            res.on('end', () => resolve(res.statusCode ?? 0))
+          })
+          req.on('error', reject)
+          req.end()
+        })
+        assert.equal(status, 207)
+        await waitFor(() => locked.logLines.length > 0)
+        assert.deepEqual(locked.logLines.map((l) => l.replace(/\d+ ms$/, 'N ms')), ['PROPFIND / 207 N ms'])
+      } finally {
+        await locked.close()
+      }
+    })
+
     it("--refuse-finder-files: .DS_Store and ._* are refused and hidden", async () => {
       f.emu.fs().put('/mac/._old', 'x')
       f.emu.fs().put('/mac/photo.jpg', 'x')

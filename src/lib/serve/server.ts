@@ -120,7 +120,7 @@ async function serve(dav: Dav, options: WebdavServerOptions, stopping: AbortSign
   res.once('close', () => {
     if (!res.writableFinished) gone.abort()
     const status = res.writableFinished ? String(res.statusCode) : `${res.headersSent ? res.statusCode : '-'} (cut off)`
-    options.log?.(`${method} ${printable((req.url ?? '/').replace(/\?.*$/s, ''))} ${status} ${Math.round(performance.now() - started)} ms`)
+    options.log?.(`${method} ${loggedTarget(req.url)} ${status} ${Math.round(performance.now() - started)} ms`)
   })
   try {
     // Before anything else: without credentials, a request under a foreign name may come from a web page (DNS rebinding).
@@ -147,6 +147,16 @@ async function serve(dav: Dav, options: WebdavServerOptions, stopping: AbortSign
     if (!req.readableEnded && req.headers['content-length'] !== '0' && (req.headers['content-length'] || req.headers['transfer-encoding'])) res.setHeader('connection', 'close')
     sendError(res, answer.status, answer.message, answer.condition, answer.headers, answer.hrefs)
   }
+}
+
+/**
+ * The request target as the log shows it: its path alone. An absolute-form target
+ * (`http://user:password@host/path`) loses its scheme and authority, the credentials with them,
+ * and the query goes too; what is left still passes through redaction.
+ */
+export function loggedTarget(url: string | undefined): string {
+  const target = (url ?? '/').replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, '').replace(/[?#].*$/s, '')
+  return printable(redactText(target || '/'))
 }
 
 function allowed(options: DavOptions): string[] {
