@@ -3,6 +3,8 @@
  * properties, statuses, caches, and the body reader the PUT path streams through.
  */
 import assert from 'node:assert/strict'
+import {EventEmitter} from 'node:events'
+import type {IncomingMessage, ServerResponse} from 'node:http'
 import {Readable} from 'node:stream'
 import {describe, it} from 'node:test'
 
@@ -11,6 +13,7 @@ import type {RemoteEntry} from '../../src/lib/drive/drive.js'
 import {AlipanError, ConflictError, ExitCode, InterruptedError, NetworkError, NotFoundError, QuotaError, UsageError} from '../../src/lib/errors.js'
 import {authPolicy, checkBasicAuth, hostAllowed, isLoopback, parseAddr} from '../../src/lib/serve/auth.js'
 import type {ServeBackend} from '../../src/lib/serve/backend.js'
+import {Dav, DavRequest} from '../../src/lib/serve/dav.js'
 import {DeadPropertyStore, MAX_VALUE_BYTES} from '../../src/lib/serve/dead-props.js'
 import {DavError, statusFor} from '../../src/lib/serve/errors.js'
 import {announcedLength, parseDepth, parseOcChecksum, parseOcMtime, parseOverwrite, parseRange, parseTimeout} from '../../src/lib/serve/headers.js'
@@ -20,6 +23,7 @@ import {ListingCache} from '../../src/lib/serve/listing-cache.js'
 import {LockManager} from '../../src/lib/serve/locks.js'
 import {hrefOf, servedPathOf} from '../../src/lib/serve/paths.js'
 import {etagOf, parsePropfind, propstats} from '../../src/lib/serve/properties.js'
+import {propfind} from '../../src/lib/serve/propfind.js'
 import {timeProperty} from '../../src/lib/serve/proppatch-time.js'
 import {parseDuration, planServe} from '../../src/lib/serve/start.js'
 import {DAV_NS, parseXml, serializeChildren} from '../../src/lib/serve/xml.js'
@@ -384,5 +388,39 @@ describe('serve: a PUT body read part by part', () => {
     await assert.rejects(short.readAll(), (e) => (e as AlipanError).code === 'SourceChanged')
     const long = new StreamParts(Readable.from([Buffer.from('abcdef')]), 5)
     await assert.rejects(long.readAll(), (e) => (e as AlipanError).code === 'SourceChanged')
+  })
+})
+
+describe('serve: a PROPFIND answer streamed to a client that goes away', () => {
+  it('stops waiting for the socket to drain once the response is closed', async () => {
+    const folder = file('/big', {type: 'folder', size: 0, file_id: 'big'})
+    const children = Array.from({length: 1000}, (_, i) => file(`/big/f${i}.txt`, {parent_file_id: 'big'}))
+    const backend = {stat: async (path: string) => (path === '/big' ? folder : undefined), list: async () => children} as unknown as ServeBackend
+    const dav = new Dav(backend, {readOnly: false, proxy: false, dirCacheMs: 30_000, refuseFinderFiles: false})
+    const req = Object.assign(Readable.from([]), {url: '/big/', headers: {depth: '1'}}) as unknown as IncomingMessage
+    // A socket whose buffer is full: every write asks to wait for 'drain', which a departed client never sends.
+    let writes = 0
+    const res = Object.assign(new EventEmitter(), {
+      headersSent: false,
+      destroyed: false,
+      writeHead() {
+        this.headersSent = true
+      },
+      write() {
+        writes++
+        return false
+      },
+      end() {},
+    }) as unknown as ServerResponse & {destroyed: boolean}
+    const gone = new AbortController()
+    const running = propfind(new DavRequest(dav, req, res, gone.signal))
+    await new Promise((r) => setTimeout(r, 50))
+    assert.equal(writes, 1, 'waiting for the first batch to drain')
+    res.destroyed = true
+    res.emit('close')
+    gone.abort()
+    const settled = await Promise.race([running.then(() => 'finished', () => 'stopped'), new Promise((r) => setTimeout(r, 2000, 'still waiting'))])
+    assert.equal(settled, 'stopped')
+    assert.equal(writes, 1, 'nothing more was written')
   })
 })
