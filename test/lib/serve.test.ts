@@ -456,6 +456,26 @@ describe('serve webdav (lib, over the emulator)', () => {
       }
     })
 
+    it('--proxy: served bytes keep their own type (X-Content-Type-Options: nosniff); the HTML index still works', async () => {
+      f.emu.fs().put('/px2/note.txt', '<html><script>alert(1)</script></html>')
+      const proxy = await startHarness(f, {proxy: true})
+      try {
+        const r = await proxy.dav('GET', '/px2/note.txt')
+        assert.equal(r.status, 200)
+        assert.match(String(r.headers['content-type']), /^text\/plain/)
+        assert.equal(r.headers['x-content-type-options'], 'nosniff')
+        const ranged = await proxy.dav('GET', '/px2/note.txt', {headers: {range: 'bytes=0-5'}})
+        assert.equal(ranged.status, 206)
+        assert.equal(ranged.headers['x-content-type-options'], 'nosniff')
+        const index = await proxy.dav('GET', '/px2/', {headers: {accept: 'text/html'}})
+        assert.equal(index.status, 200)
+        assert.match(String(index.headers['content-type']), /^text\/html/)
+        assert.match(index.text, /<a href="\/px2\/note\.txt">note\.txt<\/a>/)
+      } finally {
+        await proxy.close()
+      }
+    })
+
     it('a dropped data-plane connection under --proxy continues from where it stopped', async () => {
       const data = pattern(6 * MiB, 32)
       f.emu.fs().put('/px/drop.bin', data)
