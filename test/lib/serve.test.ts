@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict'
 import {execFileSync} from 'node:child_process'
+import {createHash} from 'node:crypto'
 import {existsSync, readFileSync, readdirSync, watch} from 'node:fs'
 import {request as httpRequest} from 'node:http'
 import {join} from 'node:path'
@@ -382,6 +383,37 @@ describe('serve webdav (lib, over the emulator)', () => {
       assert.equal(result.get('{urn:q}color')!.status, 424)
       const props = multistatus((await s.dav('PROPFIND', '/pp/x.txt', {headers: {depth: '0'}, body: PROPFIND_ALL})).text).get('/pp/x.txt')!
       assert.equal(props.has('{urn:q}color'), false)
+    })
+
+    it('when the replaced entry cannot be removed, PUT, MOVE and COPY still succeed: the new entry stands, the next listing is fetched afresh', async () => {
+      f.emu.fs().put('/keep/doc.txt', 'old doc')
+      f.emu.fs().put('/keep/a.txt', 'A')
+      f.emu.fs().put('/keep/b.txt', 'old b')
+      f.emu.fs().put('/keep/c.txt', 'C')
+      f.emu.fs().put('/keep/d.txt', 'old d')
+      const fresh = await startHarness(f, {retry: {maxAttempts: 2}})
+      const listsOnPropfind = async () => {
+        const before = calls(f, LIST)
+        assert.equal((await fresh.dav('PROPFIND', '/keep/', {headers: {depth: '1'}})).status, 207)
+        return calls(f, LIST) - before
+      }
+      try {
+        await listsOnPropfind()
+        f.emu.faults.inject({path: '/adrive/v1.0/openFile/recyclebin/trash', status: 500, code: 'InternalError', times: 100})
+        assert.equal((await fresh.dav('PUT', '/keep/doc.txt', {body: 'new doc'})).status, 204)
+        assert.equal(await listsOnPropfind(), 1, 'the cached listing was dropped')
+        assert.equal((await fresh.dav('MOVE', '/keep/a.txt', {headers: {destination: `${fresh.url}/keep/b.txt`}})).status, 204)
+        assert.equal(await listsOnPropfind(), 1)
+        assert.equal((await fresh.dav('COPY', '/keep/c.txt', {headers: {destination: `${fresh.url}/keep/d.txt`}})).status, 204)
+        f.emu.faults.clear()
+        const names = f.emu.fs().list('/keep').map((e) => e.name).sort()
+        assert.deepEqual(names, ['b.txt', 'b.txt', 'c.txt', 'd.txt', 'd.txt', 'doc.txt', 'doc.txt'], 'old and new side by side')
+        const sha1 = (text: string) => createHash('sha1').update(text).digest('hex').toUpperCase()
+        const hashes = f.emu.fs().list('/keep').filter((e) => e.name === 'doc.txt').map((e) => String(e.content_hash).toUpperCase()).sort()
+        assert.deepEqual(hashes, [sha1('new doc'), sha1('old doc')].sort())
+      } finally {
+        await fresh.close()
+      }
     })
   })
 

@@ -76,9 +76,9 @@ async function place(r: DavRequest, op: 'copy' | 'move'): Promise<void> {
     // Depth 0: the folder without its members.
     placed = replace ? await replaceWithEmptyFolder(r, destParent, name, replace) : await r.dav.backend.mkdir(destParent, name, r.signal)
   } else if (op === 'copy') {
-    placed = await r.dav.backend.copy(source, destParent, name, {replace, signal: r.signal})
+    placed = await r.dav.backend.copy(source, destParent, name, {replace, signal: r.signal, replaceFailed: r.replaceFailed})
   } else {
-    placed = await r.dav.backend.move(source, destParent, name, {replace, signal: r.signal})
+    placed = await r.dav.backend.move(source, destParent, name, {replace, signal: r.signal, replaceFailed: r.replaceFailed})
   }
 
   if (replace && replace.file_id !== placed.file_id) r.dav.dead.drop(replace.file_id)
@@ -91,6 +91,7 @@ async function place(r: DavRequest, op: 'copy' | 'move'): Promise<void> {
     r.dav.cache.invalidate(destination)
     r.dav.dead.copy(source.file_id, placed.file_id)
   }
+  if (r.leftBehind.length > 0) r.dav.cache.invalidate(destination)
   r.dav.locks.materialized(destination)
   r.send(existing ? 204 : 201)
 }
