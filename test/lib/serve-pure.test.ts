@@ -3,14 +3,17 @@
  * properties, statuses, caches, and the body reader the PUT path streams through.
  */
 import assert from 'node:assert/strict'
+import {EventEmitter} from 'node:events'
+import type {IncomingMessage, ServerResponse} from 'node:http'
 import {Readable} from 'node:stream'
 import {describe, it} from 'node:test'
 
 import {ApiError} from '../../src/lib/api/api-error.js'
 import type {RemoteEntry} from '../../src/lib/drive/drive.js'
 import {AlipanError, ConflictError, ExitCode, InterruptedError, NetworkError, NotFoundError, QuotaError, UsageError} from '../../src/lib/errors.js'
-import {authPolicy, checkBasicAuth, isLoopback, parseAddr} from '../../src/lib/serve/auth.js'
+import {authPolicy, checkBasicAuth, hostAllowed, isLoopback, parseAddr} from '../../src/lib/serve/auth.js'
 import type {ServeBackend} from '../../src/lib/serve/backend.js'
+import {Dav, DavRequest} from '../../src/lib/serve/dav.js'
 import {DeadPropertyStore, MAX_VALUE_BYTES} from '../../src/lib/serve/dead-props.js'
 import {DavError, statusFor} from '../../src/lib/serve/errors.js'
 import {announcedLength, parseDepth, parseOcChecksum, parseOcMtime, parseOverwrite, parseRange, parseTimeout} from '../../src/lib/serve/headers.js'
@@ -20,10 +23,12 @@ import {ListingCache} from '../../src/lib/serve/listing-cache.js'
 import {LockManager} from '../../src/lib/serve/locks.js'
 import {hrefOf, servedPathOf} from '../../src/lib/serve/paths.js'
 import {etagOf, parsePropfind, propstats} from '../../src/lib/serve/properties.js'
+import {propfind} from '../../src/lib/serve/propfind.js'
 import {timeProperty} from '../../src/lib/serve/proppatch-time.js'
 import {parseDuration, planServe} from '../../src/lib/serve/start.js'
 import {DAV_NS, parseXml, serializeChildren} from '../../src/lib/serve/xml.js'
 import {StreamParts} from '../../src/lib/transfer/stream-parts.js'
+import {redactText} from '../../src/lib/redact.js'
 import '../helpers.js'
 
 const file = (path: string, extra: Partial<RemoteEntry> = {}): RemoteEntry => ({
@@ -258,11 +263,30 @@ describe('serve: exposure and credentials', () => {
     assert.throws(() => parseAddr('h:99999'), UsageError)
   })
 
+  it('without credentials only loopback names and the listen address are answered (DNS rebinding)', () => {
+    for (const host of ['localhost', 'LOCALHOST:8080', '127.0.0.1', '127.0.0.1:8080', '127.9.8.7:1', '[::1]', '[::1]:8080']) assert.equal(hostAllowed(host, '127.0.0.1'), true, host)
+    for (const host of [undefined, '', 'rebind.attacker.example', 'rebind.attacker.example:8080', 'localhost.attacker.example', '127.0.0.1.nip.io', '192.168.1.2:8080', 'localhost:http', '[::2]:80', 'a b']) {
+      assert.equal(hostAllowed(host, '127.0.0.1'), false, String(host))
+    }
+    assert.equal(hostAllowed('[::1]:9', '::1'), true)
+    assert.equal(hostAllowed('127.0.0.2:9', '127.0.0.2'), true)
+    // --no-auth on purpose: devices name it by address; a name is still refused.
+    assert.equal(hostAllowed('192.168.1.10:8080', '0.0.0.0'), true)
+    assert.equal(hostAllowed('[fe80::1]:8080', '::'), true)
+    assert.equal(hostAllowed('nas.attacker.example:8080', '0.0.0.0'), false)
+    assert.equal(hostAllowed('mybox.lan:8080', '192.168.1.10'), false)
+  })
+
   it('Basic credentials are checked whole', () => {
     const header = (s: string) => `Basic ${Buffer.from(s).toString('base64')}`
     assert.equal(checkBasicAuth(header('u:p:w'), {user: 'u', pass: 'p:w'}), true)
     assert.equal(checkBasicAuth(header('u:p'), {user: 'u', pass: 'p:w'}), false)
     assert.equal(checkBasicAuth(undefined, {user: 'u', pass: 'p'}), false)
+  })
+
+  it('the serve password is registered as a secret: --debug and error messages never show it', () => {
+    planServe({user: 'tv', pass: 'pw-7hX9qL2'})
+    assert.equal(redactText('Authorization for tv:pw-7hX9qL2 failed'), 'Authorization for tv:[redacted] failed')
   })
 
   it('flags are checked before the drive is opened: durations, TLS pairs', () => {
@@ -364,5 +388,39 @@ describe('serve: a PUT body read part by part', () => {
     await assert.rejects(short.readAll(), (e) => (e as AlipanError).code === 'SourceChanged')
     const long = new StreamParts(Readable.from([Buffer.from('abcdef')]), 5)
     await assert.rejects(long.readAll(), (e) => (e as AlipanError).code === 'SourceChanged')
+  })
+})
+
+describe('serve: a PROPFIND answer streamed to a client that goes away', () => {
+  it('stops waiting for the socket to drain once the response is closed', async () => {
+    const folder = file('/big', {type: 'folder', size: 0, file_id: 'big'})
+    const children = Array.from({length: 1000}, (_, i) => file(`/big/f${i}.txt`, {parent_file_id: 'big'}))
+    const backend = {stat: async (path: string) => (path === '/big' ? folder : undefined), list: async () => children} as unknown as ServeBackend
+    const dav = new Dav(backend, {readOnly: false, proxy: false, dirCacheMs: 30_000, refuseFinderFiles: false})
+    const req = Object.assign(Readable.from([]), {url: '/big/', headers: {depth: '1'}}) as unknown as IncomingMessage
+    // A socket whose buffer is full: every write asks to wait for 'drain', which a departed client never sends.
+    let writes = 0
+    const res = Object.assign(new EventEmitter(), {
+      headersSent: false,
+      destroyed: false,
+      writeHead() {
+        this.headersSent = true
+      },
+      write() {
+        writes++
+        return false
+      },
+      end() {},
+    }) as unknown as ServerResponse & {destroyed: boolean}
+    const gone = new AbortController()
+    const running = propfind(new DavRequest(dav, req, res, gone.signal))
+    await new Promise((r) => setTimeout(r, 50))
+    assert.equal(writes, 1, 'waiting for the first batch to drain')
+    res.destroyed = true
+    res.emit('close')
+    gone.abort()
+    const settled = await Promise.race([running.then(() => 'finished', () => 'stopped'), new Promise((r) => setTimeout(r, 2000, 'still waiting'))])
+    assert.equal(settled, 'stopped')
+    assert.equal(writes, 1, 'nothing more was written')
   })
 })

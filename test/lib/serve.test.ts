@@ -4,7 +4,9 @@
  */
 import assert from 'node:assert/strict'
 import {execFileSync} from 'node:child_process'
+import {createHash} from 'node:crypto'
 import {existsSync, readFileSync, readdirSync, watch} from 'node:fs'
+import {request as httpRequest} from 'node:http'
 import {join} from 'node:path'
 import {after, before, beforeEach, describe, it} from 'node:test'
 
@@ -176,6 +178,44 @@ describe('serve webdav (lib, over the emulator)', () => {
       }
     })
 
+    it('a chunked body longer than its small X-Expected-Entity-Length is refused at once (400), not read whole into memory', async () => {
+      // Send until the server answers (at most 32 MiB), with backpressure: how much went out before the answer is how much the server read.
+      const {status, sent} = await new Promise<{status: number; sent: number}>((resolve, reject) => {
+        const {hostname, port} = new URL(s.url)
+        let sent = 0
+        let answered = false
+        const req = httpRequest({hostname, port, path: '/up/liar.bin', method: 'PUT', agent: false, headers: {'transfer-encoding': 'chunked', 'x-expected-entity-length': 1000}}, (res) => {
+          answered = true
+          res.resume()
+          res.on('end', () => resolve({status: res.statusCode ?? 0, sent}))
+        })
+        // The server answers and closes while the client still writes: the client may see the connection cut before it reads the answer.
+        req.on('error', (error: NodeJS.ErrnoException) => {
+          if (answered) return
+          answered = true
+          if (error.code === 'EPIPE' || error.code === 'ECONNRESET') resolve({status: 0, sent})
+          else reject(error)
+        })
+        const chunk = Buffer.alloc(256 * 1024, 7)
+        void (async () => {
+          while (!answered && sent < 32 * MiB) {
+            sent += chunk.length
+            if (!req.write(chunk)) await new Promise((r) => req.once('drain', r))
+            await new Promise((r) => setTimeout(r, 2))
+          }
+          if (!answered) req.end()
+        })()
+      })
+      assert.ok(status === 400 || status === 0, `400 or cut off, not ${status}`)
+      assert.ok(sent < 16 * MiB, `the server answered after ${sent / MiB} MiB of a body announced as 1000 bytes`)
+      assert.equal(f.emu.fs().get('/up/liar.bin'), undefined)
+      const long = await s.dav('PUT', '/up/liar.bin', {chunks: [Buffer.alloc(2000)], headers: {'transfer-encoding': 'chunked', 'x-expected-entity-length': 1000}})
+      assert.equal(long.status, 400, 'longer than announced')
+      const short = await s.dav('PUT', '/up/liar.bin', {chunks: [Buffer.alloc(500)], headers: {'transfer-encoding': 'chunked', 'x-expected-entity-length': 1000}})
+      assert.equal(short.status, 400, 'shorter than announced')
+      assert.equal((await s.dav('PUT', '/up/liar.bin', {chunks: [Buffer.alloc(600), Buffer.alloc(400)], headers: {'transfer-encoding': 'chunked', 'x-expected-entity-length': 1000}})).status, 201)
+    })
+
     it('X-OC-Mtime sets the time and is answered "accepted"; PROPFIND shows it', async () => {
       const r = await s.dav('PUT', '/up/timed.txt', {body: 'timed', headers: {'x-oc-mtime': '1700000000'}})
       assert.equal(r.status, 201)
@@ -286,6 +326,28 @@ describe('serve webdav (lib, over the emulator)', () => {
       assert.deepEqual([...listed.keys()].sort(), ['/mv/', '/mv/b.txt', '/mv/sub/', '/mv/sub2/'], 'the cache shows the server its own writes')
     })
 
+    it('COPY of a folder with Depth 0 over an existing one makes the new folder first: when that fails, the destination stays', async () => {
+      f.emu.fs().mkdir('/cp0/src')
+      f.emu.fs().put('/cp0/dest/keep.txt', 'kept')
+      const fresh = await startHarness(f, {retry: {maxAttempts: 2}})
+      try {
+        const headers = {destination: `${fresh.url}/cp0/dest`, depth: '0', overwrite: 'T'}
+        f.emu.faults.inject({path: '/adrive/v1.0/openFile/create', status: 500, code: 'InternalError', times: 5})
+        assert.equal((await fresh.dav('COPY', '/cp0/src', {headers})).status, 502)
+        assert.equal(f.emu.fs().read('/cp0/dest/keep.txt').toString(), 'kept', 'the destination was not removed')
+        assert.ok(!f.emu.fs().trashed().some((e) => e.name === 'dest'))
+        f.emu.faults.clear()
+        assert.equal((await fresh.dav('COPY', '/cp0/src', {headers})).status, 204)
+        assert.deepEqual(f.emu.fs().list('/cp0').map((e) => e.name).sort(), ['dest', 'src'], 'the new folder took the name; no spare left')
+        assert.deepEqual(f.emu.fs().list('/cp0/dest'), [], 'an empty folder')
+        assert.ok(f.emu.fs().trashed().some((e) => e.name === 'dest'), 'the old one went to the recycle bin')
+        const listed = multistatus((await fresh.dav('PROPFIND', '/cp0/', {headers: {depth: '1'}})).text)
+        assert.deepEqual([...listed.keys()].sort(), ['/cp0/', '/cp0/dest/', '/cp0/src/'])
+      } finally {
+        await fresh.close()
+      }
+    })
+
     it('a Destination on another host is a 502; a folder into itself a 403', async () => {
       f.emu.fs().put('/mv2/x.txt', 'x')
       assert.equal((await s.dav('MOVE', '/mv2/x.txt', {headers: {destination: 'http://elsewhere.example:8080/x.txt'}})).status, 502)
@@ -321,6 +383,37 @@ describe('serve webdav (lib, over the emulator)', () => {
       assert.equal(result.get('{urn:q}color')!.status, 424)
       const props = multistatus((await s.dav('PROPFIND', '/pp/x.txt', {headers: {depth: '0'}, body: PROPFIND_ALL})).text).get('/pp/x.txt')!
       assert.equal(props.has('{urn:q}color'), false)
+    })
+
+    it('when the replaced entry cannot be removed, PUT, MOVE and COPY still succeed: the new entry stands, the next listing is fetched afresh', async () => {
+      f.emu.fs().put('/keep/doc.txt', 'old doc')
+      f.emu.fs().put('/keep/a.txt', 'A')
+      f.emu.fs().put('/keep/b.txt', 'old b')
+      f.emu.fs().put('/keep/c.txt', 'C')
+      f.emu.fs().put('/keep/d.txt', 'old d')
+      const fresh = await startHarness(f, {retry: {maxAttempts: 2}})
+      const listsOnPropfind = async () => {
+        const before = calls(f, LIST)
+        assert.equal((await fresh.dav('PROPFIND', '/keep/', {headers: {depth: '1'}})).status, 207)
+        return calls(f, LIST) - before
+      }
+      try {
+        await listsOnPropfind()
+        f.emu.faults.inject({path: '/adrive/v1.0/openFile/recyclebin/trash', status: 500, code: 'InternalError', times: 100})
+        assert.equal((await fresh.dav('PUT', '/keep/doc.txt', {body: 'new doc'})).status, 204)
+        assert.equal(await listsOnPropfind(), 1, 'the cached listing was dropped')
+        assert.equal((await fresh.dav('MOVE', '/keep/a.txt', {headers: {destination: `${fresh.url}/keep/b.txt`}})).status, 204)
+        assert.equal(await listsOnPropfind(), 1)
+        assert.equal((await fresh.dav('COPY', '/keep/c.txt', {headers: {destination: `${fresh.url}/keep/d.txt`}})).status, 204)
+        f.emu.faults.clear()
+        const names = f.emu.fs().list('/keep').map((e) => e.name).sort()
+        assert.deepEqual(names, ['b.txt', 'b.txt', 'c.txt', 'd.txt', 'd.txt', 'doc.txt', 'doc.txt'], 'old and new side by side')
+        const sha1 = (text: string) => createHash('sha1').update(text).digest('hex').toUpperCase()
+        const hashes = f.emu.fs().list('/keep').filter((e) => e.name === 'doc.txt').map((e) => String(e.content_hash).toUpperCase()).sort()
+        assert.deepEqual(hashes, [sha1('new doc'), sha1('old doc')].sort())
+      } finally {
+        await fresh.close()
+      }
     })
   })
 
@@ -395,6 +488,26 @@ describe('serve webdav (lib, over the emulator)', () => {
       }
     })
 
+    it('--proxy: served bytes keep their own type (X-Content-Type-Options: nosniff); the HTML index still works', async () => {
+      f.emu.fs().put('/px2/note.txt', '<html><script>alert(1)</script></html>')
+      const proxy = await startHarness(f, {proxy: true})
+      try {
+        const r = await proxy.dav('GET', '/px2/note.txt')
+        assert.equal(r.status, 200)
+        assert.match(String(r.headers['content-type']), /^text\/plain/)
+        assert.equal(r.headers['x-content-type-options'], 'nosniff')
+        const ranged = await proxy.dav('GET', '/px2/note.txt', {headers: {range: 'bytes=0-5'}})
+        assert.equal(ranged.status, 206)
+        assert.equal(ranged.headers['x-content-type-options'], 'nosniff')
+        const index = await proxy.dav('GET', '/px2/', {headers: {accept: 'text/html'}})
+        assert.equal(index.status, 200)
+        assert.match(String(index.headers['content-type']), /^text\/html/)
+        assert.match(index.text, /<a href="\/px2\/note\.txt">note\.txt<\/a>/)
+      } finally {
+        await proxy.close()
+      }
+    })
+
     it('a dropped data-plane connection under --proxy continues from where it stopped', async () => {
       const data = pattern(6 * MiB, 32)
       f.emu.fs().put('/px/drop.bin', data)
@@ -426,6 +539,28 @@ describe('serve webdav (lib, over the emulator)', () => {
       }
     })
 
+    it('without credentials, a request under another Host is refused before it runs (DNS rebinding); with --user Host is not checked', async () => {
+      f.emu.fs().put('/rebind/victim.txt', 'precious')
+      const port = s.server.port
+      for (const host of [`rebind.attacker.example:${port}`, 'rebind.attacker.example', `localhost.attacker.example:${port}`]) {
+        const r = await s.dav('DELETE', '/rebind/victim.txt', {headers: {host}})
+        assert.equal(r.status, 403, host)
+        assert.equal((await s.dav('PROPFIND', '/rebind/', {headers: {host, depth: '1'}})).status, 403, host)
+      }
+      assert.equal(f.emu.fs().read('/rebind/victim.txt').toString(), 'precious')
+      assert.equal(f.emu.log.length, 0, 'not one API call')
+      for (const host of [`localhost:${port}`, 'localhost', `127.0.0.1:${port}`, `127.0.0.1`]) {
+        assert.equal((await s.dav('PROPFIND', '/rebind/', {headers: {host, depth: '1'}})).status, 207, host)
+      }
+      const auth = {user: 'tv', pass: 'pw'}
+      const locked = await startHarness(f, {auth})
+      try {
+        assert.equal((await locked.dav('PROPFIND', '/rebind/', {headers: {host: 'nas.example:8080', depth: '1'}, auth})).status, 207)
+      } finally {
+        await locked.close()
+      }
+    })
+
     it('Basic auth: 401 with a challenge without the right credentials', async () => {
       const auth = {user: 'tv', pass: 's3cret: yes'}
       const locked = await startHarness(f, {auth})
@@ -436,6 +571,28 @@ describe('serve webdav (lib, over the emulator)', () => {
         assert.equal((await locked.dav('PROPFIND', '/', {headers: {depth: '0'}, auth: {user: 'tv', pass: 'wrong'}})).status, 401)
         assert.equal((await locked.dav('PROPFIND', '/', {headers: {depth: '0'}, auth})).status, 207)
         assert.ok(!locked.logLines.join('\n').includes('s3cret'))
+      } finally {
+        await locked.close()
+      }
+    })
+
+    it('the log line never shows credentials sent in an absolute-form request target', async () => {
+      const auth = {user: 'tv', pass: 'hunter22'}
+      const locked = await startHarness(f, {auth})
+      try {
+        const {hostname, port} = new URL(locked.url)
+        const status = await new Promise<number>((resolve, reject) => {
+          const headers = {depth: '0', authorization: `Basic ${Buffer.from('tv:hunter22').toString('base64')}`}
+          const req = httpRequest({hostname, port, method: 'PROPFIND', path: `http://tv:hunter22@127.0.0.1:${port}/?token=hunter22`, headers, agent: false}, (res) => {
+            res.resume()
+            res.on('end', () => resolve(res.statusCode ?? 0))
+          })
+          req.on('error', reject)
+          req.end()
+        })
+        assert.equal(status, 207)
+        await waitFor(() => locked.logLines.length > 0)
+        assert.deepEqual(locked.logLines.map((l) => l.replace(/\d+ ms$/, 'N ms')), ['PROPFIND / 207 N ms'])
       } finally {
         await locked.close()
       }

@@ -41,6 +41,37 @@ export function isLoopback(host: string): boolean {
   return isIP(h) === 4 && h.startsWith('127.')
 }
 
+/**
+ * Is this Host header one a server without credentials may answer (pure)? A web page the user
+ * opens can make the browser send requests to a loopback server under the page's own name (DNS
+ * rebinding: `rebind.attacker.example` first resolving to the attacker, then to 127.0.0.1), and
+ * read and delete the drive through it. Such a request carries that name as its Host, so only
+ * loopback names, the listen address itself (with or without a port) and, when the server was
+ * put on the network without a password on purpose (`--no-auth`), an IP address pass. A server
+ * with credentials needs no such check: the page does not know them.
+ */
+export function hostAllowed(header: string | undefined, listenHost: string): boolean {
+  if (!header) return false
+  const value = header.trim().toLowerCase()
+  let host: string
+  let port: string | undefined
+  const v6 = /^\[([^\]]+)\](?::(\d*))?$/.exec(value)
+  if (v6) {
+    ;[, host, port] = v6
+    if (isIP(host) !== 6) return false
+  } else {
+    const colon = value.indexOf(':')
+    host = colon < 0 ? value : value.slice(0, colon)
+    port = colon < 0 ? undefined : value.slice(colon + 1)
+    if (!host || /[^a-z0-9.-]/.test(host)) return false
+  }
+  if (port !== undefined && !/^\d{1,5}$/.test(port)) return false
+  const listen = listenHost.toLowerCase().replace(/^\[(.*)\]$/, '$1')
+  if (host === listen || isLoopback(host)) return true
+  // Exposed without a password (--no-auth): devices on the network name it by address; a rebinding page can only send a name.
+  return !isLoopback(listen) && isIP(host) !== 0
+}
+
 export interface AuthSettings {
   user?: string
   pass?: string

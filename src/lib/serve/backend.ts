@@ -52,9 +52,13 @@ export interface PutOptions {
   /** The SHA-1 the client says the body has (OC-Checksum): a mismatch keeps the old file and fails. */
   expectSha1?: string
   signal?: AbortSignal
+  /** The replaced entry could not be removed once the new one was in place: the write stands, and this is called instead of failing. */
+  replaceFailed?: (old: RemoteEntry, error: unknown) => void
 }
 
 export interface PlaceOptions {
   replace?: RemoteEntry
   signal?: AbortSignal
+  /** As for PutOptions. */
+  replaceFailed?: (old: RemoteEntry, error: unknown) => void
 }

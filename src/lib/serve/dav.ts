@@ -1,13 +1,14 @@
 import type {IncomingMessage, ServerResponse} from 'node:http'
 
 import type {RemoteEntry} from '../drive/drive.js'
+import {redactText} from '../redact.js'
 import type {ServeBackend} from './backend.js'
 import {DeadPropertyStore} from './dead-props.js'
 import {DavError, conflict, forbidden, locked, notFound, preconditionFailed} from './errors.js'
 import {type IfList, evaluateIf, matchesEtagList, parseIfHeader, submittedTokens} from './if-header.js'
 import {ListingCache} from './listing-cache.js'
 import {LockManager} from './locks.js'
-import {type ServedTarget, hrefOf, isFinderFile, servedPathOf, splitPath} from './paths.js'
+import {type ServedTarget, hrefOf, isFinderFile, printable, servedPathOf, splitPath} from './paths.js'
 import {type Resource, errorXml, etagOf} from './properties.js'
 import {MAX_XML_BYTES} from './xml.js'
 
@@ -75,6 +76,9 @@ export class DavRequest {
   readonly target: ServedTarget
   private ifLists?: IfList[] | null
 
+  /** Entries a write replaced but could not remove (see replaceFailed). */
+  readonly leftBehind: string[] = []
+
   constructor(
     readonly dav: Dav,
     readonly req: IncomingMessage,
@@ -87,6 +91,18 @@ export class DavRequest {
 
   get path(): string {
     return this.target.path
+  }
+
+  /**
+   * A write whose new entry is in place but whose replaced entry could not be removed: the write
+   * succeeded, so it is answered as such; the failure goes to stderr, and the handler drops the
+   * cached listing so the next PROPFIND shows both entries as they are.
+   */
+  readonly replaceFailed = (old: RemoteEntry, error: unknown): void => {
+    this.leftBehind.push(old.path)
+    const reason = error instanceof Error ? error.message : String(error)
+    process.stderr.write(`${redactText(`${this.req.method} ${printable(old.path)}: the new entry is in place, but the one it replaces could not be removed (${reason}).`)}
+`)
   }
 
   header(name: string): string | undefined {

@@ -15,6 +15,7 @@ import type {BandwidthLimiter} from '../transfer/bandwidth.js'
 import {DOWNLOAD_SLOTS, type LivpFormat} from '../transfer/download.js'
 import type {ByteRange, RangeRead} from '../transfer/range-read.js'
 import {Semaphore} from '../transfer/semaphore.js'
+import {StreamParts} from '../transfer/stream-parts.js'
 import {type UploadTarget, rapidUploadFrom} from '../transfer/upload.js'
 import type {PlaceOptions, PutOptions, ServeBackend} from './backend.js'
 import {joinPath, splitPath} from './paths.js'
@@ -100,7 +101,7 @@ export class DriveBackend implements ServeBackend {
           throw new UsageError(`The body's SHA-1 ${sha1} is not the ${options.expectSha1} its OC-Checksum announced; nothing was replaced.`, {code: 'ChecksumMismatch'})
         }
         // Safe overwrite: the old file goes only now that the new one is complete and verified.
-        if (replace && replace.file_id !== file.file_id) await this.removeReplaced(replace, options.signal)
+        if (replace && replace.file_id !== file.file_id) await this.removeReplaced(replace, options)
         return file
       }
     } finally {
@@ -119,7 +120,7 @@ export class DriveBackend implements ServeBackend {
     const placed = await this.drive.move(entry, toParent, name, this.placeMode(options), {signal: options.signal})
     this.drive.forget(entry.path)
     this.drive.forget(target)
-    if (options.replace && options.replace.file_id !== placed.fileId) await this.removeReplaced(options.replace, options.signal)
+    if (options.replace && options.replace.file_id !== placed.fileId) await this.removeReplaced(options.replace, options)
     return {...entry, path: joinPath(toParent.path, placed.name), name: placed.name, parent_file_id: toParent.file_id}
   }
 
@@ -127,7 +128,7 @@ export class DriveBackend implements ServeBackend {
     this.drive.forget(joinPath(toParent.path, entry.name))
     const placed = await this.drive.copy(entry, toParent, name, this.placeMode(options), undefined, {signal: options.signal})
     this.drive.forget(joinPath(toParent.path, name))
-    if (options.replace && options.replace.file_id !== placed.fileId) await this.removeReplaced(options.replace, options.signal)
+    if (options.replace && options.replace.file_id !== placed.fileId) await this.removeReplaced(options.replace, options)
     return {...entry, path: joinPath(toParent.path, placed.name), name: placed.name, parent_file_id: toParent.file_id, file_id: placed.fileId, item: undefined}
   }
 
@@ -182,13 +183,16 @@ export class DriveBackend implements ServeBackend {
   }
 
   /** A replaced file goes where removals go; an empty one (Windows PUTs 0 bytes before the content) is simply deleted: it holds nothing to restore. */
-  private async removeReplaced(old: RemoteEntry, signal?: AbortSignal): Promise<void> {
+  private async removeReplaced(old: RemoteEntry, options: {signal?: AbortSignal; replaceFailed?: (old: RemoteEntry, error: unknown) => void}): Promise<void> {
     this.forgetLink(old)
     try {
-      await this.drive.remove(old, old.type === 'file' && old.size === 0 ? 'delete' : this.options.removal, {signal})
+      await this.drive.remove(old, old.type === 'file' && old.size === 0 ? 'delete' : this.options.removal, {signal: options.signal})
     } catch (error) {
       // Already gone (removed elsewhere since it was listed): what replacing it wanted.
-      if (!isNotFound(error)) throw error
+      if (isNotFound(error)) return
+      // The new entry stands already: failing the request now would tell the client its write was lost.
+      if (!options.replaceFailed) throw error
+      options.replaceFailed(old, error)
     }
   }
 
@@ -209,9 +213,8 @@ export class DriveBackend implements ServeBackend {
       return {kind: 'stream', body: tee(), size: options.size, cleanup: none, sha1: () => hash.digest('hex').toUpperCase()}
     }
     if (options.size !== undefined) {
-      const chunks: Buffer[] = []
-      for await (const chunk of body) chunks.push(chunk as Buffer)
-      const bytes = Buffer.concat(chunks)
+      // Read no further than announced: a chunked body claiming 1 KiB and sending gigabytes fails at its first extra byte (400), not once it is all in memory.
+      const bytes = await new StreamParts(body, options.size).readAll()
       return {kind: 'buffer', bytes, cleanup: none, sha1: () => createHash('sha1').update(bytes).digest('hex').toUpperCase()}
     }
     const base = this.options.spoolDir ?? tmpdir()
@@ -246,9 +249,6 @@ export class DriveBackend implements ServeBackend {
         upload = {kind: 'stream', body: source.body, size: source.size, mtimeMs: options.mtimeMs}
         break
       case 'buffer':
-        if (options.size !== undefined && source.bytes.length !== options.size) {
-          throw new UsageError(`The request body has ${source.bytes.length} bytes, not the ${options.size} announced.`, {code: 'SourceChanged'})
-        }
         upload = {kind: 'stream', body: [source.bytes], size: source.bytes.length, mtimeMs: options.mtimeMs}
         break
       case 'file':

@@ -43,7 +43,8 @@ async function proxy(r: DavRequest, entry: RemoteEntry, common: Record<string, s
   const range = rangeAllowed ? parseRange(r.header('range'), entry.size) : undefined
   if (range === 'unsatisfiable') return r.send(416, {...common, 'content-range': `bytes */${entry.size}`})
   const {stream, length} = await r.dav.backend.openRange(entry, range, r.signal)
-  const headers: Record<string, string | number> = {...common, 'content-type': contentTypeOf(entry)}
+  // The drive's bytes are anyone's (an uploaded .txt may hold HTML and script): a browser must take them as the type given, never sniff them into a page of this origin.
+  const headers: Record<string, string | number> = {...common, 'content-type': contentTypeOf(entry), 'x-content-type-options': 'nosniff'}
   if (length !== undefined) headers['content-length'] = length
   if (range) headers['content-range'] = `bytes ${range.start}-${range.end - 1}/${entry.size}`
   r.res.writeHead(range ? 206 : 200, headers)

@@ -1,4 +1,7 @@
+import type {ServerResponse} from 'node:http'
+
 import type {RemoteEntry} from '../drive/drive.js'
+import {InterruptedError} from '../errors.js'
 import type {DavRequest} from './dav.js'
 import {DAV_NS_PROPS_TIME, timeProperty} from './proppatch-time.js'
 import type {DeadProperty} from './dead-props.js'
@@ -38,8 +41,10 @@ export async function propfind(r: DavRequest): Promise<void> {
   let batch = MULTISTATUS_OPEN + responseXml(self.href, propstats(self, request))
   let count = 0
   const flush = async () => {
-    if (!res.write(batch)) await new Promise<void>((resolve) => res.once('drain', resolve))
+    if (!res.write(batch)) await drainedOrGone(res, r.signal)
     batch = ''
+    // A client that went away never drains: stop here (the server cuts the connection).
+    if (res.destroyed || r.signal.aborted) throw new InterruptedError()
   }
   for (const child of children) {
     const resource = r.dav.resource(joinPath(path, child.name), child, quota)
@@ -51,6 +56,22 @@ export async function propfind(r: DavRequest): Promise<void> {
     batch += responseXml(resource.href, propstats(resource, request))
   }
   res.end(batch + MULTISTATUS_CLOSE)
+}
+
+/** Resolves once the response can take more, or once nobody is left to take it (closed, aborted). */
+function drainedOrGone(res: ServerResponse, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      res.off('drain', done)
+      res.off('close', done)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+    res.on('drain', done)
+    res.on('close', done)
+    signal.addEventListener('abort', done)
+    if (res.destroyed || signal.aborted) done()
+  })
 }
 
 function wantsQuota(request: PropfindRequest): boolean {

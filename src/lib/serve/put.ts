@@ -26,8 +26,9 @@ export async function put(r: DavRequest): Promise<void> {
   if (existing?.type === 'folder') throw new DavError(405, `${path} is a folder.`)
   await r.checkWrite(existing ? {changed: [path]} : {changed: [path], membership: [parent.path]}, existing)
   r.continue()
-  const entry = await r.dav.backend.put(parent, splitPath(path)[1], r.req, {size, mtimeMs, replace: existing, expectSha1, signal: r.signal})
+  const entry = await r.dav.backend.put(parent, splitPath(path)[1], r.req, {size, mtimeMs, replace: existing, expectSha1, signal: r.signal, replaceFailed: r.replaceFailed})
   r.dav.cache.added(entry)
+  if (r.leftBehind.length > 0) r.dav.cache.invalidate(path)
   r.dav.locks.materialized(path)
   if (existing && existing.file_id !== entry.file_id) r.dav.dead.rename(existing.file_id, entry.file_id)
   const headers: Record<string, string> = {etag: etagOf(entry)}

@@ -4,7 +4,7 @@ import type {AddressInfo} from 'node:net'
 
 import {debug} from '../debug.js'
 import {redactText} from '../redact.js'
-import {checkBasicAuth} from './auth.js'
+import {checkBasicAuth, hostAllowed} from './auth.js'
 import type {ServeBackend} from './backend.js'
 import {Dav, type DavOptions, DavRequest, sendError} from './dav.js'
 import {DavError, statusFor} from './errors.js'
@@ -120,9 +120,11 @@ async function serve(dav: Dav, options: WebdavServerOptions, stopping: AbortSign
   res.once('close', () => {
     if (!res.writableFinished) gone.abort()
     const status = res.writableFinished ? String(res.statusCode) : `${res.headersSent ? res.statusCode : '-'} (cut off)`
-    options.log?.(`${method} ${printable((req.url ?? '/').replace(/\?.*$/s, ''))} ${status} ${Math.round(performance.now() - started)} ms`)
+    options.log?.(`${method} ${loggedTarget(req.url)} ${status} ${Math.round(performance.now() - started)} ms`)
   })
   try {
+    // Before anything else: without credentials, a request under a foreign name may come from a web page (DNS rebinding).
+    if (!options.auth && !hostAllowed(req.headers.host, options.host)) throw new DavError(403, 'This server answers only to its own address (the Host header names another).')
     if (stopping.aborted) throw new DavError(503, 'The server is shutting down.', undefined, {'retry-after': '5'})
     if (options.auth && !checkBasicAuth(req.headers.authorization, options.auth)) {
       throw new DavError(401, 'Authentication required.', undefined, {'www-authenticate': 'Basic realm="alipan", charset="UTF-8"'})
@@ -145,6 +147,16 @@ async function serve(dav: Dav, options: WebdavServerOptions, stopping: AbortSign
     if (!req.readableEnded && req.headers['content-length'] !== '0' && (req.headers['content-length'] || req.headers['transfer-encoding'])) res.setHeader('connection', 'close')
     sendError(res, answer.status, answer.message, answer.condition, answer.headers, answer.hrefs)
   }
+}
+
+/**
+ * The request target as the log shows it: its path alone. An absolute-form target
+ * (`http://user:password@host/path`) loses its scheme and authority, the credentials with them,
+ * and the query goes too; what is left still passes through redaction.
+ */
+export function loggedTarget(url: string | undefined): string {
+  const target = (url ?? '/').replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, '').replace(/[?#].*$/s, '')
+  return printable(redactText(target || '/'))
 }
 
 function allowed(options: DavOptions): string[] {

@@ -3,6 +3,7 @@ import {readFile} from 'node:fs/promises'
 import type {Drive} from '../drive/drive.js'
 import {normalizeRemotePath} from '../drive/remote-path.js'
 import {UsageError, asLocalFsError} from '../errors.js'
+import {registerSecret} from '../redact.js'
 import type {BandwidthLimiter} from '../transfer/bandwidth.js'
 import type {LivpFormat} from '../transfer/download.js'
 import type {RemovalMethod} from '../manage/remove.js'
@@ -44,6 +45,8 @@ export const DEFAULT_DIR_CACHE = '30s'
 export function planServe(request: ServeRequest): ServePlan {
   const address = parseAddr(request.addr ?? DEFAULT_ADDR)
   const auth = authPolicy(address, {user: request.user, pass: request.pass, noAuth: request.noAuth})
+  // From here on, --debug output and error messages never show it.
+  registerSecret(auth?.pass)
   if (Boolean(request.tlsCert) !== Boolean(request.tlsKey)) throw new UsageError('HTTPS needs both --tls-cert and --tls-key.')
   return {
     remote: normalizeRemotePath(request.remote ?? '/'),

@@ -2,7 +2,7 @@ import type {RemoteEntry} from '../drive/drive.js'
 import type {Change, DavRequest} from './dav.js'
 import {DavError, badRequest, forbidden, notFound, preconditionFailed} from './errors.js'
 import {parseDepth, parseOverwrite} from './headers.js'
-import {isWithin, printable, servedPathOf, splitPath} from './paths.js'
+import {isWithin, joinPath, printable, servedPathOf, splitPath} from './paths.js'
 
 /** MKCOL, DELETE, COPY and MOVE (RFC 4918 §9.3, §9.6, §9.8, §9.9). */
 
@@ -74,12 +74,11 @@ async function place(r: DavRequest, op: 'copy' | 'move'): Promise<void> {
   let placed: RemoteEntry
   if (op === 'copy' && source.type === 'folder' && depth === '0') {
     // Depth 0: the folder without its members.
-    if (replace) await r.dav.backend.remove(replace, r.signal)
-    placed = await r.dav.backend.mkdir(destParent, name, r.signal)
+    placed = replace ? await replaceWithEmptyFolder(r, destParent, name, replace) : await r.dav.backend.mkdir(destParent, name, r.signal)
   } else if (op === 'copy') {
-    placed = await r.dav.backend.copy(source, destParent, name, {replace, signal: r.signal})
+    placed = await r.dav.backend.copy(source, destParent, name, {replace, signal: r.signal, replaceFailed: r.replaceFailed})
   } else {
-    placed = await r.dav.backend.move(source, destParent, name, {replace, signal: r.signal})
+    placed = await r.dav.backend.move(source, destParent, name, {replace, signal: r.signal, replaceFailed: r.replaceFailed})
   }
 
   if (replace && replace.file_id !== placed.file_id) r.dav.dead.drop(replace.file_id)
@@ -92,8 +91,34 @@ async function place(r: DavRequest, op: 'copy' | 'move'): Promise<void> {
     r.dav.cache.invalidate(destination)
     r.dav.dead.copy(source.file_id, placed.file_id)
   }
+  if (r.leftBehind.length > 0) r.dav.cache.invalidate(destination)
   r.dav.locks.materialized(destination)
   r.send(existing ? 204 : 201)
+}
+
+/**
+ * COPY Depth 0 over an existing entry: the new empty folder is made first, under a free name
+ * beside the old entry, then the old entry is removed, then the new folder takes the name. A
+ * failure to make the folder leaves the destination as it was.
+ */
+async function replaceWithEmptyFolder(r: DavRequest, parent: RemoteEntry, name: string, old: RemoteEntry): Promise<RemoteEntry> {
+  const taken = new Set((await r.dav.cache.list(parent, r.signal)).map((e) => e.name))
+  let free = name
+  for (let n = 1; taken.has(free); n++) free = `${name}(${n})`
+  const fresh = await r.dav.backend.mkdir(parent, free, r.signal)
+  try {
+    try {
+      await r.dav.backend.remove(old, r.signal)
+    } catch (error) {
+      // The old entry stands: the spare folder goes, best effort, and the failure is the answer.
+      await r.dav.backend.remove(fresh).catch(() => undefined)
+      throw error
+    }
+    return await r.dav.backend.move(fresh, parent, name, {signal: r.signal})
+  } finally {
+    // Whatever happened, the listing no longer says what the folder holds.
+    r.dav.cache.invalidate(joinPath(parent.path, free))
+  }
 }
 
 /**
