@@ -19,6 +19,7 @@ import {EncryptedSource} from '../../src/lib/crypt/encrypted-source.js'
 import {BLOCK_DATA_SIZE, BLOCK_SIZE, Crypt, HEADER_SIZE, encryptedSize} from '../../src/lib/crypt/index.js'
 import {NonceStore} from '../../src/lib/crypt/nonces.js'
 import {AlipanDrive} from '../../src/lib/drive/alipan-drive.js'
+import type {RemoteEntry} from '../../src/lib/drive/drive.js'
 import {UsageError} from '../../src/lib/errors.js'
 import {fileSource} from '../../src/lib/transfer/byte-source.js'
 import {BufferPool} from '../../src/lib/transfer/file-chunks.js'
@@ -119,29 +120,42 @@ describe('encrypted drive: pieces', () => {
       drive = new CryptDrive(inner, '/enc', crypt, {name: 'enc', nonces})
     })
 
-    it('a multi-stream download decodes in place; interrupted, it resumes from its decode point and lands the same file', async () => {
-      const plain = pattern(12 * MiB + 777, 8)
-      const local = join(f.workDir, 'up.bin')
+    /** An encrypted 12 MiB file on the drive, and a multi-stream download of it stopped after ~5 MiB (its .part and record kept). */
+    async function interruptedDownload(label: string, seed: number): Promise<{plain: Buffer; entry: RemoteEntry; destination: string; part: string}> {
+      const plain = pattern(12 * MiB + 777, seed)
+      const local = join(f.workDir, `up-${label}.bin`)
       writeFileSync(local, plain)
-      const folder = await drive.mkdirp('/dl')
+      const folder = await drive.mkdirp(`/dl-${label}`)
       const up = await drive.upload(folder, 'big.bin', {kind: 'file', path: local, size: plain.length, mtimeMs: Date.now()}, {checkNameMode: 'refuse', occupants: [], rapid: true})
       assert.equal(up.status, 'uploaded')
-      const entry = await drive.stat('/dl/big.bin')
+      const entry = await drive.stat(`/dl-${label}/big.bin`)
       assert.equal(entry.size, plain.length)
-
-      const destination = join(f.workDir, 'down.bin')
+      const destination = join(f.workDir, `down-${label}.bin`)
       f.emu.resetCounters()
       f.emu.setThrottle(4 * MiB)
       const abort = new AbortController()
       const watch = setInterval(() => f.emu.counters.bytesOut > 5 * MiB && abort.abort(), 20)
-      await assert.rejects(drive.download(entry, destination, {signal: abort.signal, pieceSize: MiB, streams: 3}), /Interrupted/)
-      clearInterval(watch)
-      f.emu.setThrottle(false)
+      try {
+        await assert.rejects(drive.download(entry, destination, {signal: abort.signal, pieceSize: MiB, streams: 3}), /Interrupted/)
+      } finally {
+        clearInterval(watch)
+        f.emu.setThrottle(false)
+      }
       const part = `${destination}.alipan-part`
       assert.ok(existsSync(part) && existsSync(rangeStatePath(part)), 'the .part and its record are kept')
       assert.equal(existsSync(destination), false)
+      return {plain, entry, destination, part}
+    }
+
+    function decodePoint(part: string): {stored: number; decoded: number} {
       const record = JSON.parse(readFileSync(rangeStatePath(part), 'utf8'))
       assert.ok(record.decoded && record.decoded.decoded > 0, `decoded in place before the interruption: ${JSON.stringify(record.decoded)}`)
+      return record.decoded
+    }
+
+    it('a multi-stream download decodes in place; interrupted, it resumes from its decode point and lands the same file', async () => {
+      const {plain, entry, destination, part} = await interruptedDownload('resumed', 8)
+      decodePoint(part)
 
       f.emu.resetCounters()
       const result = await drive.download(entry, destination, {pieceSize: MiB})
@@ -154,27 +168,13 @@ describe('encrypted drive: pieces', () => {
     })
 
     it('killed outright between two saves of its record (decoded bytes over stored ones it still counts): the resume starts over and lands the file', async () => {
-      const plain = pattern(12 * MiB + 777, 9)
-      const local = join(f.workDir, 'up-killed.bin')
-      writeFileSync(local, plain)
-      const folder = await drive.mkdirp('/dl-killed')
-      await drive.upload(folder, 'big.bin', {kind: 'file', path: local, size: plain.length, mtimeMs: Date.now()}, {checkNameMode: 'refuse', occupants: [], rapid: true})
-      const entry = await drive.stat('/dl-killed/big.bin')
-      const destination = join(f.workDir, 'down-killed.bin')
-      f.emu.resetCounters()
-      f.emu.setThrottle(4 * MiB)
-      const abort = new AbortController()
-      const watch = setInterval(() => f.emu.counters.bytesOut > 5 * MiB && abort.abort(), 20)
-      await assert.rejects(drive.download(entry, destination, {signal: abort.signal, pieceSize: MiB, streams: 3}), /Interrupted/)
-      clearInterval(watch)
-      f.emu.setThrottle(false)
+      const {plain, entry, destination, part} = await interruptedDownload('killed', 9)
       // What the record said at its save before the last: a block edge 40 blocks back, whose stored
       // bytes the decoded ones written since have overwritten (as after kill -9 between two saves).
-      const part = `${destination}.alipan-part`
+      const point = decodePoint(part)
+      const blocks = Math.max(0, Math.floor(point.decoded / BLOCK_DATA_SIZE) - 40)
       const record = JSON.parse(readFileSync(rangeStatePath(part), 'utf8'))
-      assert.ok(record.decoded && record.decoded.decoded > 0, 'decoded in place before the interruption')
-      const blocks = Math.max(0, Math.floor(record.decoded.decoded / BLOCK_DATA_SIZE) - 40)
-      record.decoded = {...record.decoded, stored: HEADER_SIZE + blocks * BLOCK_SIZE, decoded: blocks * BLOCK_DATA_SIZE}
+      record.decoded = {...point, stored: HEADER_SIZE + blocks * BLOCK_SIZE, decoded: blocks * BLOCK_DATA_SIZE}
       writeFileSync(rangeStatePath(part), JSON.stringify(record))
 
       f.emu.resetCounters()

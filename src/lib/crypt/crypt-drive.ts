@@ -17,6 +17,7 @@ import type {
   UploadRequest,
   UploadSource,
 } from '../drive/drive.js'
+import {listAll} from '../drive/drive.js'
 import {joinRemotePath, normalizeRemotePath, parentAndName, splitRemotePath} from '../drive/remote-path.js'
 import {ConflictError, NotFoundError, UsageError, throwIfAborted} from '../errors.js'
 import type {TaskEvents} from '../manage/async-task.js'
@@ -229,12 +230,8 @@ export class CryptDrive implements Drive {
     if (plain === 0 && undecryptable > 0) throw new WrongNamesError(`${this.options.name}:${folder.path}`, undecryptable)
   }
 
-  async list(target: string | RemoteEntry, order?: ListOrder): Promise<RemoteEntry[]> {
-    const folder = typeof target === 'string' ? await this.stat(target) : target
-    if (folder.type !== 'folder') throw new UsageError(`Not a folder: ${folder.path}`)
-    const all: RemoteEntry[] = []
-    for await (const page of this.pages(folder, order)) all.push(...page)
-    return all
+  list(target: string | RemoteEntry, order?: ListOrder): Promise<RemoteEntry[]> {
+    return listAll(this, target, order)
   }
 
   async mkdirp(path: string): Promise<RemoteEntry> {

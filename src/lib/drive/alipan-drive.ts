@@ -30,6 +30,7 @@ import {
   type UploadRequest,
   type UploadSource,
   entryFromItem,
+  listAll,
 } from './drive.js'
 import {joinRemotePath, normalizeRemotePath, parentAndName, splitRemotePath} from './remote-path.js'
 
@@ -175,12 +176,8 @@ export class AlipanDrive implements Drive {
   }
 
   /** All children of a folder (by path or entry). */
-  async list(target: string | RemoteEntry, order?: ListOrder): Promise<RemoteEntry[]> {
-    const folder = typeof target === 'string' ? await this.stat(target) : target
-    if (folder.type !== 'folder') throw new UsageError(`Not a folder: ${folder.path}`)
-    const all: RemoteEntry[] = []
-    for await (const page of this.pages(folder, order)) all.push(...page)
-    return all
+  list(target: string | RemoteEntry, order?: ListOrder): Promise<RemoteEntry[]> {
+    return listAll(this, target, order)
   }
 
   /**

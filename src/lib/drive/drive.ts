@@ -10,6 +10,7 @@ import type {ByteRange, RangeRead} from '../transfer/range-read.js'
 import type {ResumeStore} from '../transfer/resume-state.js'
 import type {Semaphore} from '../transfer/semaphore.js'
 import type {TransferProgress} from '../transfer/upload.js'
+import {UsageError} from '../errors.js'
 import {joinRemotePath} from './remote-path.js'
 
 /** A file or folder at a path of a drive, with what callers need from the wire object. */
@@ -212,4 +213,13 @@ export function entryFromItem(item: FileItem, parentPath: string): RemoteEntry {
     updated_at: item.updated_at,
     item,
   }
+}
+
+/** `Drive.list` for any drive: every page of a folder (given by path or entry), in one array. */
+export async function listAll(drive: Pick<Drive, 'stat' | 'pages'>, target: string | RemoteEntry, order?: ListOrder): Promise<RemoteEntry[]> {
+  const folder = typeof target === 'string' ? await drive.stat(target) : target
+  if (folder.type !== 'folder') throw new UsageError(`Not a folder: ${folder.path}`)
+  const all: RemoteEntry[] = []
+  for await (const page of drive.pages(folder, order)) all.push(...page)
+  return all
 }
