@@ -156,6 +156,18 @@ describe('serve webdav (lib, over the emulator)', () => {
       f.emu.fs().mkdir('/win')
     })
 
+    it('PUTs of one name at once run one after another: one file of that name, the last one written', async () => {
+      f.emu.fs().put('/up/same.txt', 'old')
+      const onExisting = await Promise.all([1, 2, 3].map((i) => s.dav('PUT', '/up/same.txt', {body: `new ${i} `.repeat(1000)})))
+      assert.deepEqual(onExisting.map((r) => r.status), [204, 204, 204])
+      const same = f.emu.fs().list('/up').filter((e) => e.name === 'same.txt')
+      assert.equal(same.length, 1, 'one file of the name')
+      assert.match(f.emu.fs().read('/up/same.txt').toString(), /^new \d /)
+      const onNew = await Promise.all([1, 2, 3].map((i) => s.dav('PUT', '/up/fresh.bin', {body: pattern(64 * 1024 + i, i)})))
+      assert.deepEqual(onNew.map((r) => r.status).sort(), [201, 204, 204])
+      assert.equal(f.emu.fs().list('/up').filter((e) => e.name === 'fresh.bin').length, 1)
+    })
+
     it('a body of known length streams into the upload with no temp file; an unknown one is spooled, then cleaned up', async () => {
       const created: string[] = []
       const watcher = watch(s.spoolDir, (_event, name) => created.push(String(name)))

@@ -8,6 +8,7 @@ import {DavError, conflict, forbidden, locked, notFound, preconditionFailed} fro
 import {type IfList, evaluateIf, matchesEtagList, parseIfHeader, submittedTokens} from './if-header.js'
 import {ListingCache} from './listing-cache.js'
 import {LockManager} from './locks.js'
+import {PathQueue} from './path-queue.js'
 import {type ServedTarget, hrefOf, isFinderFile, printable, servedPathOf, splitPath} from './paths.js'
 import {type Resource, errorXml, etagOf} from './properties.js'
 import {MAX_XML_BYTES} from './xml.js'
@@ -28,6 +29,8 @@ export class Dav {
   readonly cache: ListingCache
   readonly locks = new LockManager()
   readonly dead = new DeadPropertyStore()
+  /** PUTs of one path run one after another (path-queue.ts). */
+  readonly writes = new PathQueue()
   private quotaCache?: {at: number; value: Promise<{used: number; total: number} | undefined>}
 
   constructor(

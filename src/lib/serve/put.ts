@@ -21,6 +21,11 @@ export async function put(r: DavRequest): Promise<void> {
   const size = announcedLength(r.req.headers)
   const mtimeMs = parseOcMtime(r.header('x-oc-mtime'))
   const expectSha1 = parseOcChecksum(r.header('oc-checksum'))
+  await r.dav.writes.run(path, () => putQueued(r, size, mtimeMs, expectSha1))
+}
+
+async function putQueued(r: DavRequest, size: number | undefined, mtimeMs: number | undefined, expectSha1: string | undefined): Promise<void> {
+  const {path} = r
   const parent = await r.parentFolder()
   const existing = await r.dav.cache.stat(path, r.signal)
   if (existing?.type === 'folder') throw new DavError(405, `${path} is a folder.`)
