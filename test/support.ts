@@ -5,7 +5,7 @@
  * built bundle (dist/alipan.cjs), what users run: `npm run build` first.
  */
 import {spawn} from 'node:child_process'
-import {mkdtempSync, rmSync} from 'node:fs'
+import {mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import {tmpdir} from 'node:os'
 import {dirname, join, resolve} from 'node:path'
@@ -231,3 +231,44 @@ export function putEntry(emu: Emulator, path: string, data: Buffer | string, opt
   fs.drive.move(node, node.parent_file_id, path.slice(slash + 1))
   return {file_id: node.file_id, name: node.name}
 }
+
+/** API calls that change the drive: a run that must change nothing makes none of them. */
+export const WRITE_CALLS = /openFile\/(create|complete|update|move|copy|recyclebin\/trash|delete)$/
+
+/** The atime `ageAtimes` gives: a file read later has a newer one. */
+export const OLD_ATIME = new Date('2001-01-01T00:00:00Z')
+
+/**
+ * Age the atimes of `paths`, so that a later read of one moves its atime (relatime updates atimes
+ * older than a day). False when this file system does not keep atimes at all (checked on a
+ * control file in `scratch`).
+ */
+export function ageAtimes(paths: string[], scratch: string): boolean {
+  // The mtime as seconds, not as a Date: Node rounds a Stats date to the nearest ms, which
+  // would move the file's time and make it look changed.
+  for (const path of paths) utimesSync(path, OLD_ATIME, statSync(path).mtimeMs / 1000)
+  const control = join(scratch, 'atime-control.txt')
+  writeFileSync(control, 'x')
+  utimesSync(control, OLD_ATIME, statSync(control).mtime)
+  readFileSync(control)
+  return statSync(control).atimeMs > OLD_ATIME.getTime()
+}
+
+/** Write `data` at `rel` under `root`, making the folders on the way; the file's path. */
+export function writeUnder(root: string, rel: string, data: Buffer | string): string {
+  const path = join(root, rel)
+  mkdirSync(join(path, '..'), {recursive: true})
+  writeFileSync(path, data)
+  return path
+}
+
+/**
+ * Lines of a `--require` script recording every child process the run starts (node:child_process
+ * patched, ESM exports synced), written as a JSON list to the file $SPAWNS_OUT at exit.
+ */
+export const RECORD_CHILD_PROCESSES = [
+  "const cp = require('node:child_process'); const calls = []",
+  "for (const name of ['exec', 'execSync', 'execFile', 'execFileSync', 'spawn', 'spawnSync']) { const real = cp[name]; cp[name] = function (...a) { calls.push(name + ' ' + String(a[0])); return real.apply(this, a) } }",
+  "require('node:module').syncBuiltinESMExports()",
+  "process.once('exit', () => require('node:fs').writeFileSync(process.env.SPAWNS_OUT, JSON.stringify(calls)))",
+]

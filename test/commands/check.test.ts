@@ -1,36 +1,18 @@
 import assert from 'node:assert/strict'
-import {mkdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync} from 'node:fs'
+import {mkdirSync, readFileSync, rmSync, statSync, symlinkSync} from 'node:fs'
 import {join} from 'node:path'
 import {after, before, beforeEach, describe, it} from 'node:test'
 
 import type {CheckResult} from '../../src/lib/metadata/check.js'
-import {type Fixture, pattern, setup} from '../support.js'
+import {type Fixture, OLD_ATIME, WRITE_CALLS, ageAtimes, pattern, setup, writeUnder} from '../support.js'
 import '../helpers.js'
-
-const WRITE_CALLS = /openFile\/(create|complete|update|move|copy|recyclebin\/trash|delete)$/
-const OLD_ATIME = new Date('2001-01-01T00:00:00Z')
-
-/** Age the atimes of `paths`; false when this file system does not move atimes on a read. */
-function ageAtimes(paths: string[], scratch: string): boolean {
-  for (const path of paths) utimesSync(path, OLD_ATIME, statSync(path).mtimeMs / 1000)
-  const control = join(scratch, 'atime-control.txt')
-  writeFileSync(control, 'x')
-  utimesSync(control, OLD_ATIME, statSync(control).mtime)
-  readFileSync(control)
-  return statSync(control).atimeMs > OLD_ATIME.getTime()
-}
 
 describe('check', () => {
   let f: Fixture
   let n = 0
   let src: string
   let remote: string
-  const write = (rel: string, data: Buffer | string, root = src) => {
-    const path = join(root, rel)
-    mkdirSync(join(path, '..'), {recursive: true})
-    writeFileSync(path, data)
-    return path
-  }
+  const write = (rel: string, data: Buffer | string, root = src) => writeUnder(root, rel, data)
   const check = async (...args: string[]) => {
     const r = await f.cli(['check', ...args, '--json'])
     const result = r.stdout.trim().startsWith('{') ? (JSON.parse(r.stdout) as CheckResult) : undefined

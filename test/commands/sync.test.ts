@@ -5,29 +5,8 @@ import {join} from 'node:path'
 import {after, before, beforeEach, describe, it} from 'node:test'
 
 import type {SyncResult} from '../../src/lib/sync/sync.js'
-import {type Fixture, pattern, setup} from '../support.js'
+import {type Fixture, OLD_ATIME, WRITE_CALLS, ageAtimes, pattern, setup, writeUnder} from '../support.js'
 import '../helpers.js'
-
-const WRITE_CALLS = /openFile\/(create|complete|update|move|copy|recyclebin\/trash|delete)$/
-const OLD_ATIME = new Date('2001-01-01T00:00:00Z')
-
-/**
- * Age the atimes of `rels` under `root`: any later read of those files moves their atime (relatime
- * updates atimes older than a day). False when this file system does not keep atimes at all.
- */
-function ageAtimes(root: string, rels: string[], scratch: string): boolean {
-  for (const rel of rels) {
-    const path = join(root, rel)
-    // The mtime as seconds, not as a Date: Node rounds a Stats date to the nearest ms, which
-    // would move the file's time and make it look changed.
-    utimesSync(path, OLD_ATIME, statSync(path).mtimeMs / 1000)
-  }
-  const control = join(scratch, 'atime-control.txt')
-  writeFileSync(control, 'x')
-  utimesSync(control, OLD_ATIME, statSync(control).mtime)
-  readFileSync(control)
-  return statSync(control).atimeMs > OLD_ATIME.getTime()
-}
 
 describe('sync', () => {
   let f: Fixture
@@ -35,12 +14,7 @@ describe('sync', () => {
   /** A fresh local folder and remote path per test. */
   let src: string
   let remote: string
-  const write = (rel: string, data: Buffer | string, root = src) => {
-    const path = join(root, rel)
-    mkdirSync(join(path, '..'), {recursive: true})
-    writeFileSync(path, data)
-    return path
-  }
+  const write = (rel: string, data: Buffer | string, root = src) => writeUnder(root, rel, data)
   const sync = async (...args: string[]) => {
     const r = await f.cli(['sync', ...args, '--json'])
     const result = r.stdout.trim().startsWith('{') ? (JSON.parse(r.stdout) as SyncResult & {error?: {code: string; message: string}}) : undefined
@@ -76,7 +50,7 @@ describe('sync', () => {
       assert.ok(f.emu.fs().read(`${remote}/deep/er/b.bin`).equals(pattern(300 * 1024, 1)))
       assert.equal(f.emu.fs().get(`${remote}/a.txt`)?.local_modified_at, new Date(statSync(join(src, 'a.txt')).mtimeMs).toISOString())
 
-      const atimeWorks = ageAtimes(src, ['a.txt', 'deep/er/b.bin'], f.workDir)
+      const atimeWorks = ageAtimes(['a.txt', 'deep/er/b.bin'].map((rel) => join(src, rel)), f.workDir)
       f.emu.resetCounters()
       const again = await sync(src, `alipan:${remote}`)
       assert.equal(again.exitCode, 0, again.stderr)
@@ -94,7 +68,7 @@ describe('sync', () => {
       write('q/r.bin', pattern(100 * 1024, 9))
       const first = await f.cli(['put', '-r', '--on-conflict', 'skip', `${src}/`, remote])
       assert.equal(first.exitCode, 0, first.stderr)
-      const atimeWorks = ageAtimes(src, ['p.txt', 'q/r.bin'], f.workDir)
+      const atimeWorks = ageAtimes(['p.txt', 'q/r.bin'].map((rel) => join(src, rel)), f.workDir)
       f.emu.resetCounters()
       const again = await f.cli(['put', '-r', '--on-conflict', 'skip', `${src}/`, remote, '--json'])
       assert.equal(again.exitCode, 0, again.stderr)

@@ -11,7 +11,7 @@
  * whose PUT encrypts on the way in. Skipped, with a note, where rclone is not installed.
  */
 import assert from 'node:assert/strict'
-import {execFile, spawnSync} from 'node:child_process'
+import {execFile} from 'node:child_process'
 import {mkdirSync, readFileSync, readdirSync, writeFileSync} from 'node:fs'
 import {join, relative} from 'node:path'
 import {after, before, describe, it} from 'node:test'
@@ -19,12 +19,10 @@ import {promisify} from 'node:util'
 
 import {type Fixture, pattern, setup, startCli} from '../support.js'
 import {davRequest} from '../serve-support.js'
+import {RCLONE, rcloneSkip as skip} from '../rclone.js'
 import '../helpers.js'
 
 const run = promisify(execFile)
-const probe = spawnSync('rclone', ['version'], {encoding: 'utf8'})
-const RCLONE = probe.status === 0 ? probe.stdout.split('\n')[0] : undefined
-const skip = RCLONE ? undefined : 'rclone is not installed: the crypt interop tests need it (apt-get install rclone)'
 
 const MiB = 1024 * 1024
 const FILES: Array<[string, number]> = [

@@ -12,7 +12,7 @@ import {tmpdir} from 'node:os'
 import {basename, join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
-import {BIN, BUNDLE, type Fixture, ROOT, setup} from '../support.js'
+import {BIN, BUNDLE, type Fixture, RECORD_CHILD_PROCESSES, ROOT, setup} from '../support.js'
 import '../helpers.js'
 
 describe('start-up: what a command loads', () => {
@@ -126,10 +126,7 @@ describe('start-up: what a command loads', () => {
         "Object.defineProperty(process, 'platform', {value: 'win32'})",
         'delete process.env.SHELL',
         "const os = require('node:os'); const userInfo = os.userInfo; os.userInfo = (...a) => ({...userInfo(...a), shell: null})",
-        "const cp = require('node:child_process'); const calls = []",
-        "for (const name of ['exec', 'execSync', 'execFile', 'execFileSync', 'spawn', 'spawnSync']) { const real = cp[name]; cp[name] = function (...a) { calls.push(name + ' ' + String(a[0])); return real.apply(this, a) } }",
-        "require('node:module').syncBuiltinESMExports()",
-        "process.once('exit', () => require('node:fs').writeFileSync(process.env.SPAWNS_OUT, JSON.stringify(calls)))",
+        ...RECORD_CHILD_PROCESSES,
         '',
       ].join('\n'),
     )

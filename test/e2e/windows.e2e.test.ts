@@ -28,7 +28,7 @@ import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
 import {plantDuplicate} from '../duplicates.js'
-import {type Fixture, BUNDLE, ROOT, pattern, setup} from '../support.js'
+import {type Fixture, BUNDLE, ROOT, RECORD_CHILD_PROCESSES, pattern, setup} from '../support.js'
 import '../helpers.js'
 
 const WINE = process.env.ALIPAN_WINE ?? 'wine'
@@ -183,10 +183,7 @@ describe('Windows (under Wine)', {skip: skip ?? false, timeout: 600_000}, () => 
     writeFileSync(
       spy,
       [
-        "const cp = require('node:child_process'); const calls = []",
-        "for (const name of ['exec', 'execSync', 'execFile', 'execFileSync', 'spawn', 'spawnSync']) { const real = cp[name]; cp[name] = function (...a) { calls.push(name + ' ' + String(a[0])); return real.apply(this, a) } }",
-        "require('node:module').syncBuiltinESMExports()",
-        "process.once('exit', () => require('node:fs').writeFileSync(process.env.SPAWNS_OUT, JSON.stringify(calls)))",
+        ...RECORD_CHILD_PROCESSES,
         '',
       ].join('\n'),
     )

@@ -5,7 +5,7 @@
  * note, where rclone is not installed (`.ci/run` installs it when it can).
  */
 import assert from 'node:assert/strict'
-import {execFile, spawnSync} from 'node:child_process'
+import {execFile} from 'node:child_process'
 import {createReadStream, createWriteStream} from 'node:fs'
 import {mkdir, mkdtemp, open, readFile, readdir, rm, stat, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
@@ -15,12 +15,10 @@ import {after, before, describe, it} from 'node:test'
 import {promisify} from 'node:util'
 
 import {Crypt, type CryptOptions, cipherRange, cryptRemoteFromConfig, decryptedSize, headerNonce, obscure, reveal, saveCryptRemote} from '../../src/lib/crypt/index.js'
+import {RCLONE, rcloneSkip as skip} from '../rclone.js'
 import '../helpers.js'
 
 const run = promisify(execFile)
-const probe = spawnSync('rclone', ['version'], {encoding: 'utf8'})
-const RCLONE = probe.status === 0 ? probe.stdout.split('\n')[0] : undefined
-const skip = RCLONE ? undefined : 'rclone is not installed: the crypt interop tests need it (apt-get install rclone)'
 
 const MiB = 1024 * 1024
 /** The plain tree: the sizes around a block's edges, a name with a version suffix, Unicode, spaces. */

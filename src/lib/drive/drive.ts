@@ -7,9 +7,8 @@ import type {BandwidthLimiter} from '../transfer/bandwidth.js'
 import type {DownloadOptions, DownloadResult} from '../transfer/download.js'
 import type {ByteSource} from '../transfer/byte-source.js'
 import type {ByteRange, RangeRead} from '../transfer/range-read.js'
-import type {ResumeStore} from '../transfer/resume-state.js'
 import type {Semaphore} from '../transfer/semaphore.js'
-import type {TransferProgress} from '../transfer/upload.js'
+import type {UploadOptions} from '../transfer/upload.js'
 import {UsageError} from '../errors.js'
 import {joinRemotePath} from './remote-path.js'
 
@@ -79,23 +78,14 @@ export type UploadSource =
   /** A body of unknown length read once (standard input without rapid upload). */
   | {kind: 'unsized'; body: AsyncIterable<unknown>}
 
-export interface UploadRequest {
+/** An upload into a drive: the engine's options (transfer/upload.ts), and how the name is taken. */
+export interface UploadRequest extends UploadOptions {
   checkNameMode: CheckNameMode
   /**
    * Ids of the entries known to hold the name before this upload (an overwrite's old file; [] when
    * it was free): after a lost answer, they are never taken for the file this upload made.
    */
   occupants: readonly string[]
-  /** Try rapid upload first (where the drive has it). */
-  rapid: boolean
-  /** The source's SHA-1 when the caller has just read it: a rapid attempt then skips its own read. */
-  knownSha1?: string
-  partSize?: number
-  internalUpload?: boolean
-  resume?: ResumeStore
-  bandwidth?: BandwidthLimiter
-  signal?: AbortSignal
-  onProgress?: (progress: TransferProgress) => void
 }
 
 export type DriveUploadOutcome =
